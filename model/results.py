@@ -1,0 +1,237 @@
+"""Run folders: every command that produces results writes a NEW folder, atomically, and never overwrites one.
+
+Layout: ``<results root>/<scenario name>/<UTC timestamp>-<seed>/`` holding the command's files and a
+``manifest.json`` (scenario hash, seed, command line, package versions, git commit, file checksums). Files are
+written into a hidden temporary folder beside the final one, which is renamed into place only when the command has
+finished; a failed command leaves nothing behind. The results root is ``$SHAREDHR_RESULTS_DIR`` if set, else
+``./results``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import pandas as pd
+
+from model.scenario import Scenario
+
+TRACKED_PACKAGES = (
+    "sharedhr",
+    "numpy",
+    "scipy",
+    "pandas",
+    "simpy",
+    "pyomo",
+    "highspy",
+    "pydantic",
+    "dask",
+    "distributed",
+    "SALib",
+    "papermill",
+    "nbconvert",
+)
+
+
+def results_root() -> Path:
+    """Where run folders go: ``$SHAREDHR_RESULTS_DIR`` or ``./results``."""
+    return Path(os.environ.get("SHAREDHR_RESULTS_DIR", "results"))
+
+
+def slug(text: str) -> str:
+    """A file-system-safe lower-case name: ``Herts, Beds & Luton`` -> ``herts-beds-luton``."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "scenario"
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages that determine results."""
+    versions: dict[str, str] = {"python": platform.python_version()}
+    for name in TRACKED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def git_commit(directory: Path | None = None) -> dict[str, Any] | None:
+    """The git commit of the code (and whether the work tree had changes), or None outside a git checkout."""
+    where = directory or Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=where,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=where,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": commit, "dirty": bool(status.strip())}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class RunFolder:
+    """A new results folder written atomically. Use as a context manager::
+
+        with RunFolder(scenario, command="run") as run:
+            run.write_csv("kpis.csv", table)
+        print(run.path)  # the final folder, only after a successful exit
+
+    On an exception the temporary folder is removed and nothing is published.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        command: str,
+        seed: int | None = None,
+        root: Path | None = None,
+        extra_manifest: dict[str, Any] | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.command = command
+        self.seed = scenario.simulation.seed if seed is None else seed
+        self.root = (root or results_root()) / slug(scenario.name)
+        self.extra_manifest = dict(extra_manifest or {})
+        self.created = datetime.now(UTC)
+        self._temporary: Path | None = None
+        self.path: Path | None = None
+
+    # -- context manager --------------------------------------------------------------------------------------------
+    def __enter__(self) -> RunFolder:
+        self.root.mkdir(parents=True, exist_ok=True)
+        stamp = self.created.strftime("%Y%m%dT%H%M%S%fZ")
+        self._temporary = self.root / f".tmp-{stamp}-{self.seed}-{os.getpid()}"
+        self._temporary.mkdir()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        assert self._temporary is not None
+        if exc_type is not None:
+            shutil.rmtree(self._temporary, ignore_errors=True)
+            return
+        self._write_manifest()
+        self.path = self._publish()
+
+    # -- writing ----------------------------------------------------------------------------------------------------
+    @property
+    def working_dir(self) -> Path:
+        """The temporary folder being written (files land in the final folder on success)."""
+        if self._temporary is None:
+            raise RuntimeError("RunFolder is used outside its 'with' block")
+        return self._temporary
+
+    def file(self, name: str) -> Path:
+        """Path for a new file ``name`` (sub-folders allowed) inside the run folder; refuses to overwrite."""
+        target = self.working_dir / name
+        if target.exists():
+            raise FileExistsError(f"{name} was already written in this run")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def write_text(self, name: str, text: str) -> Path:
+        """Write a UTF-8 text file."""
+        target = self.file(name)
+        target.write_text(text, encoding="utf-8")
+        return target
+
+    def write_json(self, name: str, data: Any) -> Path:
+        """Write JSON (indented, keys in insertion order)."""
+        return self.write_text(name, json.dumps(data, indent=2, default=_json_default) + "\n")
+
+    def write_csv(self, name: str, frame: pd.DataFrame, index: bool = False) -> Path:
+        """Write a DataFrame as CSV."""
+        target = self.file(name)
+        frame.to_csv(target, index=index)
+        return target
+
+    # -- internals --------------------------------------------------------------------------------------------------
+    def _write_manifest(self) -> None:
+        files = {
+            str(path.relative_to(self.working_dir)): {
+                "bytes": path.stat().st_size,
+                "sha256": _sha256(path),
+            }
+            for path in sorted(self.working_dir.rglob("*"))
+            if path.is_file()
+        }
+        manifest = {
+            "scenario": self.scenario.name,
+            "scenario_sha256": self.scenario.content_hash(),
+            "command": self.command,
+            "argv": sys.argv,
+            "seed": self.seed,
+            "created_utc": self.created.isoformat(),
+            "git": git_commit(),
+            "packages": package_versions(),
+            "platform": {
+                "machine": platform.machine(),
+                "system": platform.system(),
+                "cpus": os.cpu_count(),
+            },
+            "files": files,
+            **self.extra_manifest,
+        }
+        (self.working_dir / "manifest.json").write_text(
+            json.dumps(manifest, indent=2, default=_json_default) + "\n", encoding="utf-8"
+        )
+
+    def _publish(self) -> Path:
+        """Rename the temporary folder to a name not yet taken (``-2``, ``-3``... on a clash)."""
+        assert self._temporary is not None
+        stamp = self.created.strftime("%Y%m%dT%H%M%SZ")
+        base = f"{stamp}-{self.seed}"
+        for attempt in range(1, 1000):
+            final = self.root / (base if attempt == 1 else f"{base}-{attempt}")
+            try:
+                # mkdir then rename onto the empty directory we own: atomic, and never replaces another run.
+                final.mkdir()
+            except FileExistsError:
+                continue
+            os.replace(self._temporary, final)
+            return final
+        raise RuntimeError(f"could not find a free run folder name under {self.root}")
+
+
+def _json_default(value: Any) -> Any:
+    """JSON encoding for numpy scalars, paths and other simple objects."""
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    return str(value)
