@@ -35,9 +35,7 @@ DEFAULT_SCENARIO = SCENARIO_DIR / "herts_beds_luton.toml"
 NonNegative = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
-Name = Annotated[
-    str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_ &'()\-.]*$")
-]
+Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_ &'()\-.]*$")]
 
 
 class Strict(BaseModel):
@@ -182,16 +180,12 @@ class Service(Strict):
     )
     kpi: Kpi
     delivery: DeliveryOptions
-    source: str = Field(
-        default="", description="where the figures come from, or 'estimate' and why"
-    )
+    source: str = Field(default="", description="where the figures come from, or 'estimate' and why")
 
     @model_validator(mode="after")
     def _check(self) -> Service:
         if self.seasonality is not None and len(self.seasonality) != MONTHS_PER_YEAR:
-            raise ValueError(
-                f"seasonality must have 12 values (January to December), got {len(self.seasonality)}"
-            )
+            raise ValueError(f"seasonality must have 12 values (January to December), got {len(self.seasonality)}")
         if not any(step.kind == "work" for step in self.steps):
             raise ValueError("steps must include at least one 'work' step")
         if not self.delivery.available():
@@ -227,18 +221,14 @@ class Role(Strict):
     """
 
     name: Name
-    band: Annotated[str, Field(pattern=r"^([1-9]|8[a-d])$")] = Field(
-        description="Agenda for Change band"
-    )
+    band: Annotated[str, Field(pattern=r"^([1-9]|8[a-d])$")] = Field(description="Agenda for Change band")
     salary_gbp_per_year: Positive
     on_cost_rate: Annotated[float, Field(ge=0, le=1)] = 0.27
     fte: NonNegative = Field(description="host FTE in this role")
     skills: list[Name] = Field(min_length=1)
     cross_skills: dict[str, Annotated[float, Field(gt=0, le=1)]] = Field(default_factory=dict)
     productive_hours_per_day: Annotated[float, Field(gt=0, le=12)] = 5.5
-    agency_day_rate_gbp: Positive = Field(
-        description="agency or interim backfill cost per working day, pounds"
-    )
+    agency_day_rate_gbp: Positive = Field(description="agency or interim backfill cost per working day, pounds")
     source: str = ""
 
     @property
@@ -280,9 +270,7 @@ class Member(Strict):
         if self.fte > self.headcount:
             raise ValueError(f"fte ({self.fte}) cannot exceed headcount ({self.headcount})")
         if self.leave_month is not None and self.leave_month <= self.join_month:
-            raise ValueError(
-                f"leave_month ({self.leave_month}) must be after join_month ({self.join_month})"
-            )
+            raise ValueError(f"leave_month ({self.leave_month}) must be after join_month ({self.join_month})")
         return self
 
 
@@ -343,9 +331,7 @@ class Tariff(Strict):
     """How members pay. ``per_capita_rate_gbp_per_head`` is today's agreed contribution per member employee per year
     (omit to set it at break-even). ``shares`` is needed only for ``assessed_share`` and must sum to 1."""
 
-    method: Literal[
-        "per_capita", "activity", "shapley", "nucleolus", "closest_core", "assessed_share"
-    ] = "per_capita"
+    method: Literal["per_capita", "activity", "shapley", "nucleolus", "closest_core", "assessed_share"] = "per_capita"
     surplus_rule: Literal["refund_pro_rata", "invest"] = "refund_pro_rata"
     per_capita_rate_gbp_per_head: NonNegative | None = None
     shares: dict[str, Fraction] = Field(default_factory=dict)
@@ -481,24 +467,18 @@ def _cross_field_problems(scenario: Scenario) -> list[str]:
             seen.add(name)
 
     if scenario.host.member not in member_names:
-        problems.append(
-            f"host.member: '{scenario.host.member}' is not a member; members: {', '.join(member_names)}"
-        )
+        problems.append(f"host.member: '{scenario.host.member}' is not a member; members: {', '.join(member_names)}")
 
     allow_cross = scenario.simulation.allow_cross_skilling
     for s_index, service in enumerate(scenario.services):
         if service.delivery.shared is not None or service.delivery.in_house is not None:
-            able = [
-                r.name for r in scenario.roles if r.productivity_for(service.skill, allow_cross) > 0
-            ]
+            able = [r.name for r in scenario.roles if r.productivity_for(service.skill, allow_cross) > 0]
             if not able:
                 problems.append(
                     f"services[{s_index}].skill: no role has skill '{service.skill}' "
                     f"(needed for shared or in-house delivery of '{service.name}')"
                 )
-            elif service.delivery.shared is not None and not any(
-                scenario.role(name).fte > 0 for name in able
-            ):
+            elif service.delivery.shared is not None and not any(scenario.role(name).fte > 0 for name in able):
                 problems.append(
                     f"services[{s_index}].skill: no host staff (role fte > 0) has skill '{service.skill}' "
                     f"for shared service '{service.name}'"
@@ -509,25 +489,17 @@ def _cross_field_problems(scenario: Scenario) -> list[str]:
         if member.services is not None:
             for index, name in enumerate(member.services):
                 if name not in service_names:
-                    problems.append(
-                        f"{path}.services[{index}]: unknown service '{name}'; known: {known_services}"
-                    )
+                    problems.append(f"{path}.services[{index}]: unknown service '{name}'; known: {known_services}")
         subscribed = set(scenario.subscribed(member))
         for field in ("service_start_month", "provision"):
             for name in getattr(member, field):
                 if name not in service_names:
-                    problems.append(
-                        f"{path}.{field}.{name}: unknown service '{name}'; known: {known_services}"
-                    )
+                    problems.append(f"{path}.{field}.{name}: unknown service '{name}'; known: {known_services}")
                 elif name not in subscribed:
-                    problems.append(
-                        f"{path}.{field}.{name}: service '{name}' is not in this member's services"
-                    )
+                    problems.append(f"{path}.{field}.{name}: service '{name}' is not in this member's services")
         for name in member.in_house_fte:
             if name not in role_names:
-                problems.append(
-                    f"{path}.in_house_fte.{name}: unknown role '{name}'; known: {', '.join(role_names)}"
-                )
+                problems.append(f"{path}.in_house_fte.{name}: unknown role '{name}'; known: {', '.join(role_names)}")
         for name, mode in member.provision.items():
             if name not in service_names:
                 continue
@@ -548,9 +520,7 @@ def _cross_field_problems(scenario: Scenario) -> list[str]:
 
     for name in scenario.simulation.initial_backlog:
         if name not in service_names:
-            problems.append(
-                f"simulation.initial_backlog.{name}: unknown service '{name}'; known: {known_services}"
-            )
+            problems.append(f"simulation.initial_backlog.{name}: unknown service '{name}'; known: {known_services}")
 
     tariff = scenario.tariff
     if tariff.method == "assessed_share" and not tariff.shares:
@@ -584,9 +554,7 @@ def validation_problems(error: ValidationError) -> list[str]:
     lines: list[str] = []
     for item in error.errors():
         # Tagged-union and function-validator parts of the location are not field names; drop them.
-        location = tuple(
-            part for part in item["loc"] if not (isinstance(part, str) and "[" in part)
-        )
+        location = tuple(part for part in item["loc"] if not (isinstance(part, str) and "[" in part))
         message = str(item["msg"]).removeprefix("Value error, ")
         path = format_location(location)
         for line in message.split("\n"):

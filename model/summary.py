@@ -41,11 +41,7 @@ def host_staff_cost(scenario: Scenario) -> pd.DataFrame:
 def demand_summary(scenario: Scenario) -> pd.DataFrame:
     """Per service at full membership: cases a year, work hours a year and the KPI."""
     demand = expected_annual_demand(scenario)
-    table = (
-        demand.groupby("service", sort=False)[["cases_per_year", "work_hours_per_year"]]
-        .sum()
-        .reset_index()
-    )
+    table = demand.groupby("service", sort=False)[["cases_per_year", "work_hours_per_year"]].sum().reset_index()
     table["kpi"] = [scenario.service(name).kpi.description for name in table["service"]]
     return table
 
@@ -69,10 +65,7 @@ def non_pay_cost(scenario: Scenario) -> pd.DataFrame:
         for _, row in group[group["mode"] == Mode.EXTERNAL.value].iterrows():
             assert service.delivery.external is not None
             tier = service.delivery.external.tier_for(row["headcount"])
-            cost = (
-                tier.price_gbp_per_head_per_year * row["headcount"]
-                + tier.price_gbp_per_case * row["cases_per_year"]
-            )
+            cost = tier.price_gbp_per_head_per_year * row["headcount"] + tier.price_gbp_per_case * row["cases_per_year"]
             rows.append(
                 {
                     "service": service_name,
@@ -94,15 +87,11 @@ def cost_summary(scenario: Scenario) -> dict[str, float]:
     total = pay + non_pay + overhead
     rate = scenario.tariff.per_capita_rate_gbp_per_head
     contributions = rate * heads if rate is not None else total
-    shared_hours = float(
-        demand.loc[demand["mode"] == Mode.SHARED.value, "work_hours_per_year"].sum()
-    )
+    shared_hours = float(demand.loc[demand["mode"] == Mode.SHARED.value, "work_hours_per_year"].sum())
     return {
         "member_headcount": heads,
         "host_fte": float(staff["fte"].sum()),
-        "host_fte_per_100_staff": 100.0 * float(staff["fte"].sum()) / heads
-        if heads
-        else float("nan"),
+        "host_fte_per_100_staff": 100.0 * float(staff["fte"].sum()) / heads if heads else float("nan"),
         "host_pay_gbp_per_year": pay,
         "non_pay_gbp_per_year": non_pay,
         "host_overhead_gbp_per_year": overhead,
