@@ -1,0 +1,1205 @@
+"""Cooperative cost games: who pays what for a shared service, and would any group do better alone?
+
+A :class:`CostGame` gives, for every coalition ``S`` of members (players), the cost ``c(S)`` in pounds per year of
+running the service for ``S`` alone (or, for ``kind="profit"``, the gain ``v(S)`` of cooperating). An *allocation*
+splits the grand coalition's value ``c(N)`` among the players. This module computes the classical allocations and
+checks them against the *core* -- the allocations no coalition can improve on by walking away.
+
+Conventions (used everywhere below)
+-----------------------------------
+- Players are strings; coalitions are ``frozenset`` of player names at the API. Internally coalition ``S`` is the
+  bitmask ``sum(1 << i for i in S)`` over the player order of ``game.players``, and a game with ``n`` players is a
+  numpy array of length ``2**n`` indexed by bitmask (``table[0] = 0`` for the empty coalition).
+- Cost game core: ``{x : sum_i x_i = c(N), x(S) <= c(S) for all S}``. The *excess* of ``S`` under ``x`` is
+  ``e(S) = x(S) - c(S)``: a positive excess means ``S`` pays more than it would alone, so it would walk away.
+- Profit games (values are gains ``v(S)``) are converted to the cost game ``c(S) = -v(S)``; every allocation is
+  computed on that cost game and negated back, so allocations of a profit game are shares of the gain ``v(N)``.
+  The excess is the same number in both readings (``x(S) - c(S) = v(S) - y(S)`` with ``y = -x``): positive means
+  ``S`` could gain more on its own than it is given.
+- Every allocation is *exactly* budget balanced: ``math.fsum(shares) == game.grand_value`` in floating point. The
+  algorithms are accurate to about 1e-9 relative; the last rounding residual is then added to the largest share (in
+  absolute value), which changes it by a few units in the last place.
+- Linear programmes are solved with HiGHS (``highspy``) in the scaled unit ``costs / max|c(S)|``, and scaled back.
+
+Methods and references
+----------------------
+- ``shapley`` -- exact: ``phi_i = sum_{S not containing i} |S|! (n-|S|-1)! / n! * (c(S+i) - c(S))``, vectorised over
+  all ``2**n`` bitmasks (Shapley 1953). ``shapley_sampled`` -- mean marginal contribution over random orders of
+  arrival (Castro, Gomez & Tejada 2009), with a standard error.
+- ``nucleolus`` / ``prenucleolus`` / ``per_capita_nucleolus`` -- lexicographic minimisation of the sorted excesses
+  (Schmeidler 1969) by sequential LPs (Maschler, Peleg & Shapley 1979), fixing only coalitions with a strictly
+  positive dual (Guajardo & Jornsten 2015, "Common mistakes in computing the nucleolus", EJOR 241). The per-capita
+  variant divides each excess by ``|S|`` (Grotte 1970).
+- ``least_core`` -- the smallest ``epsilon`` with ``x(S) - c(S) <= epsilon`` for all proper ``S`` (Maschler, Peleg &
+  Shapley 1979); the core is non-empty iff ``epsilon <= 0``.
+- ``scrb`` -- separable costs remaining benefits (Young, Okada & Hashimoto 1982; Tennessee Valley Authority 1930s).
+- ``proportional`` (per-capita when the weights are headcounts) and ``equal_split``.
+- ``closest_core_allocation`` -- the core allocation nearest to a reference allocation (e.g. today's per-capita
+  split) in the largest absolute deviation, made unique by lexicographic refinement; least core if the core is empty.
+
+Nothing here depends on the rest of the model: it is pure numpy + HiGHS, usable by ``model.tariffs``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import highspy
+import numpy as np
+
+__all__ = [
+    "MAX_LP_PLAYERS",
+    "MAX_TABLE_PLAYERS",
+    "METHODS",
+    "REL_TOL",
+    "Allocation",
+    "CoreCheck",
+    "CostGame",
+    "EmptyImputationSetError",
+    "GameError",
+    "InvalidValueError",
+    "MissingCoalitionError",
+    "TooManyPlayersError",
+    "UnknownPlayerError",
+    "airport_game",
+    "closest_core_allocation",
+    "coalition_key",
+    "core_check",
+    "core_is_nonempty",
+    "equal_split",
+    "excesses",
+    "least_core",
+    "least_core_epsilon",
+    "nucleolus",
+    "parse_coalition",
+    "parse_weights",
+    "per_capita_nucleolus",
+    "prenucleolus",
+    "proportional",
+    "random_subadditive_game",
+    "scrb",
+    "shapley",
+    "shapley_sampled",
+]
+
+#: Largest number of players for which a full table of ``2**n`` values is built (exact Shapley, core checks).
+MAX_TABLE_PLAYERS = 20
+#: Largest number of players for the LP methods (nucleolus family, least core, closest core): ``2**n - 2`` rows.
+MAX_LP_PLAYERS = 18
+#: Relative tolerance: excesses, core membership and budget balance are judged to ``REL_TOL * max|c(S)|``.
+REL_TOL = 1e-9
+#: A dual value above this (the duals of the excess rows sum to 1) marks a coalition as fixed at a nucleolus stage.
+DUAL_TOL = 1e-9
+
+GameKind = Literal["cost", "profit"]
+CoalitionLike = str | Iterable[str]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Errors
+
+
+class GameError(ValueError):
+    """Bad game data or an impossible request; the message says what to change."""
+
+
+class UnknownPlayerError(GameError):
+    """A coalition names a player that is not in the player list."""
+
+
+class MissingCoalitionError(GameError):
+    """A coalition's value is missing (the message names one) and no completion rule was requested."""
+
+
+class InvalidValueError(GameError):
+    """A value is not a finite number (NaN, infinity, text, ...) or is inconsistent (non-zero empty coalition)."""
+
+
+class TooManyPlayersError(GameError):
+    """The game has too many players for an exact method; the message names the method to use instead."""
+
+
+class EmptyImputationSetError(GameError):
+    """No allocation gives every player at most its stand-alone cost (c(N) > sum of c({i}))."""
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Bitmask helpers
+
+
+def _popcount(n: int) -> np.ndarray:
+    """Number of players in each of the ``2**n`` coalitions (uint8, indexed by bitmask)."""
+    counts = np.zeros(1 << n, dtype=np.uint8)
+    for i in range(n):
+        counts[1 << i : 2 << i] = counts[: 1 << i] + 1
+    return counts
+
+
+def _subset_sums(x: np.ndarray) -> np.ndarray:
+    """``x(S) = sum_{i in S} x_i`` for every bitmask ``S`` (length ``2**len(x)``), built bit by bit."""
+    n = len(x)
+    sums = np.zeros(1 << n, dtype=np.float64)
+    for i in range(n):
+        sums[1 << i : 2 << i] = sums[: 1 << i] + x[i]
+    return sums
+
+
+def _membership(masks: np.ndarray, n: int) -> np.ndarray:
+    """Boolean matrix ``(len(masks), n)``: entry ``[k, i]`` is True if player ``i`` is in coalition ``masks[k]``."""
+    return ((masks[:, None] >> np.arange(n, dtype=np.int64)) & 1).astype(bool)
+
+
+def _require_players(n: int, limit: int, method: str, instead: str) -> None:
+    if n > limit:
+        raise TooManyPlayersError(
+            f"{method} needs at most {limit} players (2**n coalitions), this game has {n}; use {instead} instead"
+        )
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Coalition keys
+
+
+def parse_coalition(key: CoalitionLike, players: Sequence[str]) -> frozenset[str]:
+    """A coalition from ``"A+B"`` (names joined by ``+``, any order, spaces ignored) or an iterable of names.
+
+    Raises :class:`UnknownPlayerError` for a name not in ``players`` and :class:`GameError` for a name given twice.
+    ``""`` is the empty coalition.
+    """
+    if isinstance(key, str):
+        names = [part.strip() for part in key.split("+")] if key.strip() else []
+    else:
+        names = list(key)
+    known = set(players)
+    for name in names:
+        if name not in known:
+            raise UnknownPlayerError(
+                f"unknown player {name!r} in coalition {_show(key)}; players are {', '.join(players)}"
+            )
+    coalition = frozenset(names)
+    if len(coalition) != len(names):
+        raise GameError(f"coalition {_show(key)} names a player twice")
+    return coalition
+
+
+def coalition_key(coalition: Iterable[str], players: Sequence[str]) -> str:
+    """The canonical ``"A+B"`` key of a coalition, names in the order of ``players`` (``""`` for the empty one)."""
+    members = set(coalition)
+    return "+".join(p for p in players if p in members)
+
+
+def _show(key: CoalitionLike) -> str:
+    return repr(key) if isinstance(key, str) else "{" + ", ".join(sorted(map(str, key))) + "}"
+
+
+def _check_number(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidValueError(f"{what} must be a number, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise InvalidValueError(f"{what} must be finite, got {value!r}")
+    return number
+
+
+def parse_weights(weights: Mapping[str, Any], players: Sequence[str]) -> dict[str, float]:
+    """Validate weights (e.g. headcounts) for :func:`proportional`: one finite number >= 0 per player, sum > 0."""
+    if not isinstance(weights, Mapping):
+        raise InvalidValueError(f"weights must be a mapping player -> number, got {type(weights).__name__}")
+    for name in weights:
+        if name not in players:
+            raise UnknownPlayerError(f"unknown player {name!r} in weights; players are {', '.join(players)}")
+    missing = [p for p in players if p not in weights]
+    if missing:
+        raise GameError(f"weights missing for player {missing[0]!r}")
+    parsed = {p: _check_number(weights[p], f"weight of {p!r}") for p in players}
+    negative = [p for p, w in parsed.items() if w < 0]
+    if negative:
+        raise InvalidValueError(f"weight of {negative[0]!r} is negative ({parsed[negative[0]]})")
+    if math.fsum(parsed.values()) <= 0:
+        raise InvalidValueError("weights sum to zero; at least one must be positive")
+    return parsed
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The game
+
+
+class CostGame:
+    """A transferable-utility game on named players, stored as costs (or gains) per coalition.
+
+    Build it with :meth:`from_table` (a ``{coalition: value}`` mapping), :meth:`from_function` (a Python function of
+    a ``frozenset`` of names), :meth:`from_vectorized` (a numpy function of a membership matrix, for large ``n``),
+    :meth:`from_json` (the CLI file format), or directly ``CostGame(players, table)`` from a bitmask-indexed array.
+
+    ``kind="cost"`` (default): values are costs ``c(S)`` in pounds per year. ``kind="profit"``: values are gains
+    ``v(S)``; methods then return shares of the gain ``v(N)``. Table-based games keep every value; function-based
+    games evaluate on demand and build a table (``n <= MAX_TABLE_PLAYERS``) only for methods that need every
+    coalition.
+    """
+
+    def __init__(self, players: Sequence[str], table: Sequence[float] | np.ndarray, *, kind: GameKind = "cost"):
+        self._init_players(players, kind)
+        values = np.array(table, dtype=np.float64)
+        if values.shape != (1 << self.n,):
+            raise GameError(f"table must have 2**n = {1 << self.n} values, got shape {values.shape}")
+        if not np.all(np.isfinite(values)):
+            bad = int(np.flatnonzero(~np.isfinite(values))[0])
+            raise InvalidValueError(f"value of coalition {self._key(bad)!r} is not finite ({values[bad]})")
+        if values[0] != 0.0:
+            raise InvalidValueError(f"the empty coalition must have value 0, got {values[0]}")
+        values.setflags(write=False)
+        self._table: np.ndarray | None = values
+        self._scalar: Callable[[frozenset[str]], float] | None = None
+        self._vector: Callable[[np.ndarray], np.ndarray] | None = None
+
+    def _init_players(self, players: Sequence[str], kind: str) -> None:
+        names = tuple(players)
+        if not names:
+            raise GameError("a game needs at least one player")
+        for name in names:
+            if not isinstance(name, str) or not name.strip():
+                raise GameError(f"player names must be non-empty strings, got {name!r}")
+            if "+" in name:
+                raise GameError(f"player name {name!r} contains '+', which separates names in coalition keys")
+        if len(set(names)) != len(names):
+            dup = next(p for p in names if names.count(p) > 1)
+            raise GameError(f"player {dup!r} is listed twice")
+        if kind not in ("cost", "profit"):
+            raise GameError(f"kind must be 'cost' or 'profit', got {kind!r}")
+        self.players: tuple[str, ...] = names
+        self.n: int = len(names)
+        self.kind: GameKind = kind  # type: ignore[assignment]
+        #: +1 for a cost game, -1 for a profit game: the internal cost game is ``sign * value``.
+        self.sign: float = 1.0 if kind == "cost" else -1.0
+        self._index = {p: i for i, p in enumerate(names)}
+        self._cost_cache: np.ndarray | None = None
+
+    # -- constructors ------------------------------------------------------------------------------------------
+
+    @classmethod
+    def from_table(
+        cls,
+        table: Mapping[Any, Any],
+        players: Sequence[str] | None = None,
+        *,
+        kind: GameKind = "cost",
+        complete: Literal["subadditive"] | None = None,
+    ) -> CostGame:
+        """A game from ``{coalition: value}``; keys are ``"A+B"`` strings or iterables (e.g. frozensets) of names.
+
+        ``players`` defaults to the names in the keys, in order of first appearance. The empty coalition may be
+        omitted (value 0). The grand coalition is required. Any other missing coalition raises
+        :class:`MissingCoalitionError` naming it, unless ``complete="subadditive"``: then it gets the cost of its
+        cheapest partition into given coalitions (for a profit game: the largest total gain of a partition).
+        """
+        if players is None:
+            seen: dict[str, None] = {}
+            for key in table:
+                names = key.split("+") if isinstance(key, str) else list(key)
+                for name in names:
+                    if isinstance(name, str) and name.strip():
+                        seen.setdefault(name.strip(), None)
+            players = list(seen)
+        game = cls.__new__(cls)
+        game._init_players(players, kind)
+        n = game.n
+        _require_players(n, MAX_TABLE_PLAYERS, "a coalition table", "CostGame.from_vectorized")
+        values = np.full(1 << n, np.nan)
+        values[0] = 0.0
+        given = np.zeros(1 << n, dtype=bool)
+        given[0] = True
+        for key, raw in table.items():
+            coalition = parse_coalition(key, game.players)
+            mask = game.mask(coalition)
+            number = _check_number(raw, f"value of coalition {_show(key)}")
+            if mask == 0:
+                if number != 0.0:
+                    raise InvalidValueError(f"the empty coalition must have value 0, got {raw!r}")
+                continue
+            if given[mask]:
+                raise GameError(f"coalition {game._key(mask)!r} is given twice (keys may list names in any order)")
+            values[mask] = number
+            given[mask] = True
+        full = (1 << n) - 1
+        if not given[full]:
+            raise MissingCoalitionError(
+                f"the grand coalition {game._key(full)!r} is missing: its value is what is being shared"
+            )
+        if not given.all():
+            if complete is None:
+                missing = int(np.flatnonzero(~given)[0])
+                count = int((~given).sum())
+                raise MissingCoalitionError(
+                    f"coalition {game._key(missing)!r} is missing ({count} missing in all); give every coalition "
+                    "or complete the table by cheapest partition (complete='subadditive', CLI --complete subadditive)"
+                )
+            if complete != "subadditive":
+                raise GameError(f"unknown completion rule {complete!r}; the only one is 'subadditive'")
+            _require_players(n, MAX_LP_PLAYERS, "completion by cheapest partition", "a complete table")
+            sign = game.sign
+            cheapest = _cheapest_partition(n, np.flatnonzero(given)[1:], sign * values[given][1:])
+            fill = ~given
+            if not np.all(np.isfinite(cheapest[fill])):
+                bad = int(np.flatnonzero(fill & ~np.isfinite(cheapest))[0])
+                raise MissingCoalitionError(
+                    f"coalition {game._key(bad)!r} is missing and has no partition into given coalitions "
+                    "(give at least every single player)"
+                )
+            values[fill] = sign * cheapest[fill]
+        return cls(game.players, values, kind=kind)
+
+    @classmethod
+    def from_function(
+        cls, players: Sequence[str], cost: Callable[[frozenset[str]], float], *, kind: GameKind = "cost"
+    ) -> CostGame:
+        """A game whose value is ``cost(frozenset_of_names)``, evaluated on demand (``cost(frozenset()) == 0``).
+
+        Sampled Shapley, SCRB, proportional and equal split work for any ``n``; the other methods tabulate all
+        ``2**n`` coalitions (``n <= MAX_TABLE_PLAYERS``), calling ``cost`` once per coalition.
+        """
+        game = cls.__new__(cls)
+        game._init_players(players, kind)
+        game._table, game._scalar, game._vector = None, cost, None
+        return game
+
+    @classmethod
+    def from_vectorized(
+        cls, players: Sequence[str], cost: Callable[[np.ndarray], np.ndarray], *, kind: GameKind = "cost"
+    ) -> CostGame:
+        """A game from a vectorised value function: ``cost(members)`` takes a boolean matrix ``(m, n)`` (row ``k``
+        marks the members of coalition ``k``, columns in ``players`` order) and returns ``m`` values.
+
+        Much faster than :meth:`from_function` for sampled Shapley on hundreds of players, or to tabulate n ~ 20.
+        """
+        game = cls.__new__(cls)
+        game._init_players(players, kind)
+        game._table, game._scalar, game._vector = None, None, cost
+        return game
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], *, complete: Literal["subadditive"] | None = None) -> CostGame:
+        """A game from the CLI format ``{"players": [...], "costs": {"A": 10, "A+B": 15, ...}, "type": "cost"}``.
+
+        ``"type": "profit"`` reads the values as gains. An optional ``"weights"`` entry is not read here (see
+        :func:`parse_weights`).
+        """
+        if not isinstance(data, Mapping):
+            raise GameError("the game must be a JSON object with 'players' and 'costs'")
+        players = data.get("players")
+        if not isinstance(players, list) or not all(isinstance(p, str) for p in players):
+            raise GameError("'players' must be a list of player names")
+        costs = data.get("costs")
+        if not isinstance(costs, Mapping):
+            raise GameError("'costs' must be an object mapping 'A+B' keys to numbers")
+        kind = data.get("type", "cost")
+        if kind not in ("cost", "profit"):
+            raise GameError(f"'type' must be 'cost' or 'profit', got {kind!r}")
+        return cls.from_table(costs, players, kind=kind, complete=complete)
+
+    # -- accessors ---------------------------------------------------------------------------------------------
+
+    def mask(self, coalition: CoalitionLike) -> int:
+        """The bitmask of a coalition (names or ``"A+B"``); raises :class:`UnknownPlayerError` for unknown names."""
+        if isinstance(coalition, str) or not isinstance(coalition, frozenset | set):
+            coalition = parse_coalition(coalition, self.players)
+        mask = 0
+        for name in coalition:
+            index = self._index.get(name)
+            if index is None:
+                raise UnknownPlayerError(f"unknown player {name!r}; players are {', '.join(self.players)}")
+            mask |= 1 << index
+        return mask
+
+    def coalition(self, mask: int) -> frozenset[str]:
+        """The coalition (frozenset of names) of a bitmask."""
+        return frozenset(p for i, p in enumerate(self.players) if (int(mask) >> i) & 1)
+
+    def _key(self, mask: int) -> str:
+        return "+".join(p for i, p in enumerate(self.players) if (int(mask) >> i) & 1)
+
+    def value(self, coalition: CoalitionLike) -> float:
+        """``c(S)`` (cost game) or ``v(S)`` (profit game) of a coalition, as given."""
+        mask = self.mask(coalition)
+        if self._table is not None:
+            return float(self._table[mask])
+        return float(self._evaluate_masks(np.array([mask], dtype=np.int64))[0])
+
+    @property
+    def grand_value(self) -> float:
+        """Value of the grand coalition: the total every allocation shares out (pounds per year)."""
+        return self.value(frozenset(self.players))
+
+    @property
+    def has_table(self) -> bool:
+        """True if every coalition's value is stored (table-based game or already tabulated)."""
+        return self._table is not None
+
+    @property
+    def table(self) -> np.ndarray:
+        """All ``2**n`` values as given (read-only), indexed by bitmask; tabulated on first use for function games."""
+        if self._table is None:
+            _require_players(self.n, MAX_TABLE_PLAYERS, "tabulating every coalition", "shapley_sampled")
+            values = self._evaluate_masks(np.arange(1 << self.n, dtype=np.int64))
+            if not np.all(np.isfinite(values)):
+                bad = int(np.flatnonzero(~np.isfinite(values))[0])
+                raise InvalidValueError(f"value of coalition {self._key(bad)!r} is not finite ({values[bad]})")
+            if values[0] != 0.0:
+                raise InvalidValueError(f"the empty coalition must have value 0, got {values[0]}")
+            values.setflags(write=False)
+            self._table = values
+        return self._table
+
+    def _evaluate_masks(self, masks: np.ndarray) -> np.ndarray:
+        """Values (as given) of coalitions given by bitmask, via the table or the value function."""
+        if self._table is not None:
+            return self._table[masks]
+        if self._vector is not None:
+            out = np.empty(len(masks))
+            chunk = max(1, (1 << 22) // max(self.n, 1))
+            for start in range(0, len(masks), chunk):
+                part = masks[start : start + chunk]
+                out[start : start + chunk] = np.asarray(self._vector(_membership(part, self.n)), dtype=float)
+            return out
+        assert self._scalar is not None
+        return np.array([float(self._scalar(self.coalition(m))) for m in masks], dtype=np.float64)
+
+    def _evaluate_members(self, members: np.ndarray) -> np.ndarray:
+        """Values (as given) of coalitions given as a boolean membership matrix ``(m, n)``."""
+        if self._vector is not None:
+            return np.asarray(self._vector(members), dtype=np.float64)
+        if self._table is not None:
+            weights = np.left_shift(np.int64(1), np.arange(self.n, dtype=np.int64))
+            return self._table[members.astype(np.int64) @ weights]
+        assert self._scalar is not None
+        names = np.array(self.players, dtype=object)
+        return np.array([float(self._scalar(frozenset(names[row]))) for row in members], dtype=np.float64)
+
+    def _costs(self) -> np.ndarray:
+        """The internal cost table ``sign * table`` (costs for a cost game, minus gains for a profit game)."""
+        if self._cost_cache is None:
+            self._cost_cache = self.sign * self.table
+        return self._cost_cache
+
+    def _scale(self) -> float:
+        """Positive unit for tolerances and LP scaling: the largest absolute value in the table (1 if all zero)."""
+        peak = float(np.max(np.abs(self.table)))
+        return peak if peak > 0 else 1.0
+
+    def is_subadditive(self, tol: float = REL_TOL) -> bool:
+        """True if ``c(S | T) <= c(S) + c(T)`` for all disjoint ``S, T`` (cost) / ``v(S|T) >= v(S)+v(T)`` (profit).
+
+        Checks all pairs by enumeration (3**n); intended for small games.
+        """
+        costs = self._costs()
+        slack = tol * self._scale()
+        for s in range(1, 1 << self.n):
+            sub = (s - 1) & s
+            while sub:
+                if costs[s] > costs[sub] + costs[s ^ sub] + slack:
+                    return False
+                sub = (sub - 1) & s
+        return True
+
+    def __add__(self, other: CostGame) -> CostGame:
+        """The sum game ``c1 + c2`` on the same players and kind (used to test additivity of Shapley)."""
+        if not isinstance(other, CostGame):
+            return NotImplemented
+        if other.players != self.players or other.kind != self.kind:
+            raise GameError("games can only be added if they have the same players (same order) and kind")
+        return CostGame(self.players, self.table + other.table, kind=self.kind)
+
+    def __repr__(self) -> str:
+        source = "table" if self._table is not None else "function"
+        return f"CostGame(players={list(self.players)!r}, kind={self.kind!r}, {source})"
+
+
+def _cheapest_partition(n: int, pieces: np.ndarray, piece_costs: np.ndarray) -> np.ndarray:
+    """For every bitmask ``S``: the least total cost of a partition of ``S`` into the given pieces (inf if none).
+
+    Dynamic programme over ``S`` in increasing order: the piece holding the lowest member of ``S`` is one of the
+    given pieces inside ``S``, and the rest is a smaller coalition already solved.
+    """
+    best = np.full(1 << n, np.inf)
+    best[0] = 0.0
+    lowest = np.zeros(len(pieces), dtype=np.int64)
+    for i in range(n - 1, -1, -1):
+        lowest[(pieces >> i) & 1 == 1] = i
+    groups = [(pieces[lowest == i], piece_costs[lowest == i]) for i in range(n)]
+    for s in range(1, 1 << n):
+        low = (s & -s).bit_length() - 1
+        masks, costs = groups[low]
+        inside = (masks & ~s) == 0
+        if inside.any():
+            best[s] = np.min(costs[inside] + best[s ^ masks[inside]])
+    return best
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Allocations
+
+
+@dataclass(frozen=True, eq=False)
+class Allocation(Mapping[str, float]):
+    """Shares of the grand coalition's value, one per player (a read-only mapping ``player -> share``).
+
+    ``shares`` are in the game's unit (pounds per year of cost, or of gain for a profit game) and sum exactly
+    (``math.fsum``) to ``game.grand_value``. ``stderr`` holds standard errors for sampled methods. ``info`` holds
+    method-specific figures (e.g. ``"epsilon"`` for the least core, ``"max_deviation"`` for the closest core
+    allocation); ``notes`` holds sentences worth showing a reader (e.g. that the core is empty).
+    """
+
+    method: str
+    shares: Mapping[str, float]
+    stderr: Mapping[str, float] | None = None
+    info: Mapping[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def __getitem__(self, player: str) -> float:
+        return self.shares[player]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.shares)
+
+    def __len__(self) -> int:
+        return len(self.shares)
+
+    def as_array(self) -> np.ndarray:
+        """Shares as a float array in player order."""
+        return np.array(list(self.shares.values()), dtype=np.float64)
+
+    def to_dict(self) -> dict[str, float]:
+        """Plain ``{player: share}`` dict (JSON friendly)."""
+        return {p: float(v) for p, v in self.shares.items()}
+
+
+def _balance_exactly(values: np.ndarray, target: float) -> np.ndarray:
+    """Move the rounding residual ``target - fsum(values)`` onto the largest share(s) so ``fsum == target``.
+
+    The residual is ~1e-9 relative at worst (LP tolerance) and usually a few ulps; it goes to the share with the
+    largest magnitude whose value it changes, so the relative change of any share is minimal.
+    """
+    x = np.array(values, dtype=np.float64)
+    order = np.argsort(-np.abs(x), kind="stable")
+    for _ in range(4 * len(x) + 4):
+        residual = target - math.fsum(x)
+        if residual == 0.0:
+            break
+        for k in order:
+            if x[k] + residual != x[k]:
+                x[k] += residual
+                break
+        else:
+            break
+    return x
+
+
+def _allocation(
+    game: CostGame,
+    cost_shares: np.ndarray,
+    method: str,
+    *,
+    stderr: np.ndarray | None = None,
+    info: Mapping[str, Any] | None = None,
+    notes: Sequence[str] = (),
+) -> Allocation:
+    """Wrap internal cost-unit shares as an exactly balanced :class:`Allocation` in the game's own unit."""
+    native = _balance_exactly(game.sign * np.asarray(cost_shares, dtype=np.float64), game.grand_value)
+    shares = {p: float(v) for p, v in zip(game.players, native, strict=True)}
+    errors = None if stderr is None else {p: float(e) for p, e in zip(game.players, stderr, strict=True)}
+    return Allocation(method, shares, errors, dict(info or {}), tuple(notes))
+
+
+def _vector(game: CostGame, allocation: Mapping[str, float], what: str) -> np.ndarray:
+    """An allocation/reference mapping in the game's unit -> internal cost-unit array in player order."""
+    for name in allocation:
+        if name not in game._index:
+            raise UnknownPlayerError(f"unknown player {name!r} in {what}; players are {', '.join(game.players)}")
+    missing = [p for p in game.players if p not in allocation]
+    if missing:
+        raise GameError(f"{what} has no value for player {missing[0]!r}")
+    values = [_check_number(allocation[p], f"{what} value of {p!r}") for p in game.players]
+    return game.sign * np.array(values, dtype=np.float64)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Shapley value
+
+
+def _shapley_weights(n: int) -> np.ndarray:
+    """``w[s] = s! (n-1-s)! / n!`` for coalition sizes ``s = 0..n-1`` (= 1 / (n * C(n-1, s)))."""
+    return np.array([1.0 / (n * math.comb(n - 1, s)) for s in range(n)], dtype=np.float64)
+
+
+def _shapley_exact(costs: np.ndarray, n: int) -> np.ndarray:
+    """Exact Shapley values of a cost table (length ``2**n``), vectorised per player.
+
+    For player ``i`` the table is viewed as ``(2**(n-1-i), 2, 2**i)``; index 1 on the middle axis adds ``i``, so
+    ``view[:, 1, :] - view[:, 0, :]`` are all ``2**(n-1)`` marginal contributions of ``i`` at once, and the sizes of
+    the coalitions without ``i`` select the Shapley weights. Cost: ``n * 2**(n-1)`` multiply-adds, no Python loop
+    over coalitions or orders.
+    """
+    weight_of_size = np.append(_shapley_weights(n), 0.0)  # size n (the grand coalition) is never joined
+    weights = weight_of_size[_popcount(n)]
+    phi = np.empty(n)
+    for i in range(n):
+        view = costs.reshape(1 << (n - 1 - i), 2, 1 << i)
+        marginal = view[:, 1, :] - view[:, 0, :]
+        phi[i] = float(np.sum(marginal * weights.reshape(1 << (n - 1 - i), 2, 1 << i)[:, 0, :]))
+    return phi
+
+
+def shapley(game: CostGame) -> Allocation:
+    """Exact Shapley value: each player's marginal cost averaged over all orders of joining.
+
+    Needs every coalition (``n <= MAX_TABLE_PLAYERS``); about 0.3 s for 20 players. For larger games use
+    :func:`shapley_sampled`.
+    """
+    _require_players(game.n, MAX_TABLE_PLAYERS, "exact shapley", "shapley_sampled")
+    return _allocation(game, _shapley_exact(game._costs(), game.n), "shapley")
+
+
+def shapley_sampled(
+    game: CostGame, n_permutations: int = 2000, *, seed: int | None = 0, batch: int | None = None
+) -> Allocation:
+    """Shapley value estimated from ``n_permutations`` random orders of joining (Castro et al. 2009).
+
+    Each order gives every player's marginal cost ``c(P + i) - c(P)`` (``P`` = players before it); the estimate is
+    the mean and ``stderr`` its standard error (sample standard deviation / sqrt(permutations)). Each order's
+    marginals telescope to ``c(N)``, so the estimate is budget balanced. Works for any ``n`` with a function game
+    (``n`` + 1 evaluations per order; use :meth:`CostGame.from_vectorized` for speed). ``seed`` makes it
+    reproducible (``None``: fresh randomness).
+    """
+    if n_permutations < 2 or int(n_permutations) != n_permutations:
+        raise GameError(f"n_permutations must be a whole number >= 2, got {n_permutations}")
+    n = game.n
+    rng = np.random.default_rng(seed)
+    if batch is None:
+        batch = max(1, min(int(n_permutations), (1 << 22) // ((n + 1) * n)))
+    total = np.zeros(n)
+    total_sq = np.zeros(n)
+    done = 0
+    positions = np.arange(n + 1)
+    while done < n_permutations:
+        b = min(batch, int(n_permutations) - done)
+        orders = np.argsort(rng.random((b, n)), axis=1)  # b random permutations of the players
+        if game._table is not None and n <= 62:
+            bits = np.left_shift(np.int64(1), orders.astype(np.int64))
+            prefix = np.concatenate([np.zeros((b, 1), dtype=np.int64), np.cumsum(bits, axis=1)], axis=1)
+            values = game.sign * game._evaluate_masks(prefix.ravel()).reshape(b, n + 1)
+        else:
+            rank = np.empty_like(orders)
+            rank[np.arange(b)[:, None], orders] = np.arange(n)[None, :]
+            members = rank[:, None, :] < positions[None, :, None]  # (b, n+1, n): prefix k holds ranks < k
+            values = game.sign * game._evaluate_members(members.reshape(b * (n + 1), n)).reshape(b, n + 1)
+        marginal = np.diff(values, axis=1)  # marginal[r, k] belongs to player orders[r, k]
+        contrib = np.empty_like(marginal)
+        contrib[np.arange(b)[:, None], orders] = marginal
+        total += contrib.sum(axis=0)
+        total_sq += (contrib**2).sum(axis=0)
+        done += b
+    mean = total / done
+    variance = np.maximum(total_sq / done - mean**2, 0.0) * done / (done - 1)
+    stderr = np.sqrt(variance / done)
+    return _allocation(game, mean, "shapley_sampled", stderr=stderr, info={"permutations": done, "seed": seed})
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Linear programmes (HiGHS)
+
+
+def _new_highs() -> highspy.Highs:
+    solver = highspy.Highs()
+    solver.setOptionValue("output_flag", False)
+    solver.setOptionValue("primal_feasibility_tolerance", 1e-10)
+    solver.setOptionValue("dual_feasibility_tolerance", 1e-10)
+    return solver
+
+
+def _coalition_rows(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Bitmasks of all proper non-empty coalitions and their membership matrix (rows of the excess LPs)."""
+    masks = np.arange(1, (1 << n) - 1, dtype=np.int64)
+    return masks, _membership(masks, n)
+
+
+def _pass_lp(
+    solver: highspy.Highs,
+    members: np.ndarray,
+    extra_col: np.ndarray | None,
+    row_upper: np.ndarray,
+    efficiency: float,
+    col_upper: np.ndarray,
+    cost: np.ndarray,
+    extra_rows: list[tuple[dict[int, float], float, float]] = (),  # type: ignore[assignment]
+) -> None:
+    """Load ``min cost.(x, t)`` s.t. ``members @ x + extra_col * t <= row_upper`` (one row per coalition),
+    ``sum x = efficiency``, extra rows ``lo <= sum coef * var <= hi``, ``x <= col_upper`` into ``solver``.
+
+    Variables: ``x_0..x_{n-1}`` then (if ``extra_col`` is given or extra rows use it) one scalar ``t``.
+    """
+    m, n = members.shape
+    num_col = n + 1
+    num_row = m + 1 + len(extra_rows)
+    starts = [0]
+    index: list[np.ndarray] = []
+    value: list[np.ndarray] = []
+    extra_by_col: list[list[tuple[int, float]]] = [[] for _ in range(num_col)]
+    for r, (coefs, _, _) in enumerate(extra_rows):
+        for col, coef in coefs.items():
+            extra_by_col[col].append((m + 1 + r, coef))
+    for j in range(num_col):
+        if j < n:
+            rows = np.flatnonzero(members[:, j])
+            vals = np.ones(len(rows))
+            rows = np.append(rows, m)  # efficiency row
+            vals = np.append(vals, 1.0)
+        else:
+            rows = np.arange(m) if extra_col is not None else np.array([], dtype=np.int64)
+            vals = extra_col if extra_col is not None else np.array([])
+            nz = vals != 0
+            rows, vals = rows[nz], vals[nz]
+        if extra_by_col[j]:
+            rows = np.append(rows, [r for r, _ in extra_by_col[j]])
+            vals = np.append(vals, [c for _, c in extra_by_col[j]])
+        index.append(rows.astype(np.int32))
+        value.append(vals.astype(np.float64))
+        starts.append(starts[-1] + len(rows))
+    lp = highspy.HighsLp()
+    lp.num_col_ = num_col
+    lp.num_row_ = num_row
+    lp.col_cost_ = np.asarray(cost, dtype=np.float64)
+    inf = highspy.kHighsInf
+    lp.col_lower_ = np.full(num_col, -inf)
+    lp.col_upper_ = np.append(col_upper, inf).astype(np.float64)
+    lower = np.concatenate([np.full(m, -inf), [efficiency], [lo for _, lo, _ in extra_rows]])
+    upper = np.concatenate([row_upper, [efficiency], [hi for _, _, hi in extra_rows]])
+    lp.row_lower_ = lower.astype(np.float64)
+    lp.row_upper_ = upper.astype(np.float64)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_ = num_col
+    lp.a_matrix_.num_row_ = num_row
+    lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+    lp.a_matrix_.index_ = np.concatenate(index).astype(np.int32)
+    lp.a_matrix_.value_ = np.concatenate(value).astype(np.float64)
+    solver.passModel(lp)
+
+
+def _solve(solver: highspy.Highs, infeasible: Callable[[], GameError]) -> tuple[np.ndarray, np.ndarray]:
+    """Run HiGHS; return (column values, row duals) or raise ``infeasible()`` / RuntimeError."""
+    solver.run()
+    status = solver.getModelStatus()
+    if status == highspy.HighsModelStatus.kInfeasible:
+        raise infeasible()
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise RuntimeError(f"HiGHS did not solve the game LP: {solver.modelStatusToString(status)}")
+    solution = solver.getSolution()
+    return np.array(solution.col_value), np.array(solution.row_dual)
+
+
+def _row_space(rows: np.ndarray) -> np.ndarray:
+    """Orthonormal basis (as rows) of the span of ``rows`` (SVD, relative rank tolerance 1e-9)."""
+    _, singular, vt = np.linalg.svd(rows, full_matrices=False)
+    rank = int(np.sum(singular > 1e-9 * max(1.0, singular[0])))
+    return vt[:rank]
+
+
+def _empty_imputations(game: CostGame) -> EmptyImputationSetError:
+    total = math.fsum(game.sign * game.value([p]) for p in game.players)
+    return EmptyImputationSetError(
+        f"no imputation exists: sharing {game.sign * game.grand_value:g} while the players' stand-alone costs "
+        f"sum to {total:g}; use prenucleolus (no individual-rationality bounds) instead"
+    )
+
+
+def _sequential_nucleolus(game: CostGame, method: str, *, per_capita: bool, imputation: bool) -> Allocation:
+    """Nucleolus family by sequential LPs (see :func:`nucleolus`)."""
+    n = game.n
+    _require_players(n, MAX_LP_PLAYERS, method, "shapley or scrb")
+    costs = game._costs()
+    if n == 1:
+        return _allocation(game, costs[1:2], method, info={"stages": 0})
+    scale = game._scale()
+    c = costs / scale  # scaled unit: max |c(S)| = 1
+    masks, members = _coalition_rows(n)
+    weight = members.sum(axis=1).astype(np.float64) if per_capita else np.ones(len(masks))
+    singles = c[1 << np.arange(n)]
+    col_upper = singles if imputation else np.full(n, highspy.kHighsInf)
+    cost = np.zeros(n + 1)
+    cost[n] = 1.0
+    solver = _new_highs()
+    _pass_lp(solver, members, -weight, c[masks], c[-1], col_upper, cost)
+    free = np.ones(len(masks), dtype=bool)  # rows still carrying "excess <= t"
+    fixed_rows = [np.ones(n)]
+    fixed_rhs = [c[-1]]
+    levels = []
+    inf = highspy.kHighsInf
+    basis = _row_space(np.array(fixed_rows))
+    while len(basis) < n:
+        col_value, row_dual = _solve(solver, lambda: _empty_imputations(game))
+        level = float(col_value[n])
+        levels.append(level * scale)
+        duals = np.abs(row_dual[: len(masks)]) * free
+        chosen = np.flatnonzero(duals > DUAL_TOL)
+        if len(chosen) == 0:  # cannot happen in exact arithmetic: the weighted duals sum to 1
+            chosen = np.array([int(np.argmax(duals))])
+        rhs = c[masks[chosen]] + weight[chosen] * level
+        for row, value in zip(chosen, rhs, strict=True):
+            solver.changeCoeff(int(row), n, 0.0)
+            solver.changeRowBounds(int(row), float(value), float(value))
+        free[chosen] = False
+        fixed_rows.extend(members[chosen].astype(np.float64))
+        fixed_rhs.extend(rhs)
+        basis = _row_space(np.array(fixed_rows))
+        if len(basis) >= n:
+            break
+        # coalitions whose excess is now determined (in the span of the fixed ones) no longer constrain t
+        candidates = np.flatnonzero(free)
+        sub = members[candidates].astype(np.float64)
+        residual = sub - (sub @ basis.T) @ basis
+        determined = candidates[np.max(np.abs(residual), axis=1) < 1e-9]
+        if len(determined):
+            solver.changeRowsBounds(
+                len(determined), determined.astype(np.int32), np.full(len(determined), -inf), np.full(len(determined), inf)
+            )
+            free[determined] = False
+    x, *_ = np.linalg.lstsq(np.array(fixed_rows), np.array(fixed_rhs), rcond=None)
+    return _allocation(game, x * scale, method, info={"stages": len(levels), "excess_levels": levels})
+
+
+def nucleolus(game: CostGame, *, imputation: bool = True) -> Allocation:
+    """The nucleolus: the allocation that makes the largest excess as small as possible, then the next, and so on.
+
+    Algorithm (sequential LPs, Maschler-Peleg-Shapley 1979, done as Guajardo & Jornsten 2015 prescribe):
+
+    1. Stage k solves ``min t`` over ``x`` with ``x(S) - c(S) <= t`` for every proper coalition not yet fixed,
+       ``x(S) - c(S) = t_j`` for coalitions fixed at earlier stages ``j``, ``sum x = c(N)`` and, if ``imputation``,
+       ``x_i <= c({i})``. Its optimum ``t_k`` is the k-th distinct level of the sorted excess vector.
+    2. Fix exactly the coalitions whose constraint has a strictly positive dual (> ``DUAL_TOL``; the duals sum to
+       1 so at least one qualifies). By complementary slackness those are tight in *every* optimal solution.
+       Fixing all coalitions that merely happen to be tight at the returned vertex is the classic mistake: it can
+       fix excesses that a later stage could still lower, and return a wrong point.
+    3. Drop from the free set every coalition whose indicator vector lies in the span of the fixed ones (its excess
+       is now constant). Stop when the fixed rows (with ``sum x``) have rank ``n``: the allocation is then unique
+       and is recovered by solving those equations (least squares on an exactly determined system).
+
+    At most ``n - 1`` stages; each is re-solved from the previous basis. Everything is done in the scaled unit
+    ``c / max|c(S)|`` with HiGHS tolerances 1e-10. ``imputation=False`` gives the prenucleolus. Raises
+    :class:`EmptyImputationSetError` if ``c(N) > sum_i c({i})``. ``info["excess_levels"]`` lists ``t_1 > t_2 > ...``
+    in pounds. When the core is non-empty the nucleolus lies in it.
+    """
+    name = "nucleolus" if imputation else "prenucleolus"
+    return _sequential_nucleolus(game, name, per_capita=False, imputation=imputation)
+
+
+def prenucleolus(game: CostGame) -> Allocation:
+    """The prenucleolus: the nucleolus without the bounds ``x_i <= c({i})`` (always exists, in the least core)."""
+    return _sequential_nucleolus(game, "prenucleolus", per_capita=False, imputation=False)
+
+
+def per_capita_nucleolus(game: CostGame, *, imputation: bool = True) -> Allocation:
+    """The per-capita nucleolus: as :func:`nucleolus` with each excess divided by the coalition size ``|S|``.
+
+    Fairer to large coalitions: a saving of 100 pounds means less to ten members than to two (Grotte 1970).
+    """
+    return _sequential_nucleolus(game, "per_capita_nucleolus", per_capita=True, imputation=imputation)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Least core and closest core allocation
+
+
+def least_core_epsilon(game: CostGame) -> float:
+    """The least-core value: ``min_x max_S (x(S) - c(S))`` over proper coalitions with ``sum x = c(N)``.
+
+    One LP. ``<= 0`` iff the core is non-empty (negative: every coalition can be given a strict saving). For a
+    profit game it is ``min_y max_S (v(S) - y(S))``, the same number. 0 for a one-player game.
+    """
+    n = game.n
+    _require_players(n, MAX_LP_PLAYERS, "least_core", "shapley or scrb")
+    if n == 1:
+        return 0.0
+    scale = game._scale()
+    c = game._costs() / scale
+    masks, members = _coalition_rows(n)
+    cost = np.zeros(n + 1)
+    cost[n] = 1.0
+    solver = _new_highs()
+    _pass_lp(solver, members, -np.ones(len(masks)), c[masks], c[-1], np.full(n, highspy.kHighsInf), cost)
+    col_value, _ = _solve(solver, lambda: GameError("least core LP infeasible"))
+    return float(col_value[n]) * scale
+
+
+def core_is_nonempty(game: CostGame, tol: float = REL_TOL) -> bool:
+    """True if some allocation gives every coalition at most its stand-alone cost (least-core epsilon <= tol)."""
+    return least_core_epsilon(game) <= tol * game._scale()
+
+
+def _lexicographic_closest(game: CostGame, reference: np.ndarray, epsilon: float) -> tuple[np.ndarray, list[float]]:
+    """Point of ``{x : sum x = c(N), x(S) - c(S) <= epsilon}`` (cost units) lexicographically closest to ``reference``.
+
+    Stage k minimises the largest ``|x_i - r_i|`` over players not yet fixed; every player whose deviation row
+    has a positive dual is then fixed at ``r_i +/- d_k`` (the side of that row), as in the nucleolus algorithm.
+    Each stage fixes at least one player, so at most ``n`` stages; the result is unique.
+    """
+    n = game.n
+    scale = game._scale()
+    c = game._costs() / scale
+    r = reference / scale
+    eps = epsilon / scale
+    masks, members = _coalition_rows(n)
+    inf = highspy.kHighsInf
+    # deviation rows: up_i: x_i - d <= r_i ; down_i: x_i + d >= r_i
+    extra = []
+    for i in range(n):
+        extra.append(({i: 1.0, n: -1.0}, -inf, float(r[i])))
+    for i in range(n):
+        extra.append(({i: 1.0, n: 1.0}, float(r[i]), inf))
+    cost = np.zeros(n + 1)
+    cost[n] = 1.0
+    solver = _new_highs()
+    _pass_lp(solver, members, None, c[masks] + eps, c[-1], np.full(n, inf), cost, extra)
+    first_extra = len(masks) + 1
+    fixed = np.full(n, np.nan)
+    deviations: list[float] = []
+    for _ in range(n + 1):
+        free = np.flatnonzero(np.isnan(fixed))
+        if len(free) <= 1:
+            break
+        col_value, row_dual = _solve(
+            solver, lambda: RuntimeError("closest core LP infeasible although the set is non-empty")
+        )
+        level = max(float(col_value[n]), 0.0)
+        deviations.append(level * scale)
+        up = np.abs(row_dual[first_extra : first_extra + n])
+        down = np.abs(row_dual[first_extra + n : first_extra + 2 * n])
+        chosen = [i for i in free if up[i] > DUAL_TOL or down[i] > DUAL_TOL]
+        if not chosen:
+            chosen = [int(free[np.argmax(np.maximum(up, down)[free])])]
+        for i in chosen:
+            value = r[i] + level if up[i] >= down[i] else r[i] - level
+            if level == 0.0:
+                value = r[i]
+            fixed[i] = value
+            solver.changeColBounds(int(i), float(value), float(value))
+            solver.changeRowBounds(first_extra + int(i), -inf, inf)
+            solver.changeRowBounds(first_extra + n + int(i), -inf, inf)
+    free = np.flatnonzero(np.isnan(fixed))
+    if len(free) == 1:
+        fixed[free[0]] = c[-1] - math.fsum(fixed[~np.isnan(fixed)])
+    return fixed * scale, deviations
+
+
+def least_core(game: CostGame, reference: Mapping[str, float] | None = None) -> Allocation:
+    """A point of the least core (``epsilon = least_core_epsilon``), with ``info["epsilon"]`` in pounds.
+
+    The least core is usually a set; the point returned is the one lexicographically closest to ``reference``
+    (default: the equal split), which makes it unique and symmetric players equal.
+    """
+    _require_players(game.n, MAX_LP_PLAYERS, "least_core", "shapley or scrb")
+    epsilon = least_core_epsilon(game)
+    ref = _vector(game, reference, "reference") if reference is not None else _equal_costs(game)
+    if game.n == 1:
+        return _allocation(game, game._costs()[1:2], "least_core", info={"epsilon": epsilon})
+    x, _ = _lexicographic_closest(game, ref, epsilon)
+    return _allocation(game, x, "least_core", info={"epsilon": epsilon})
+
+
+def closest_core_allocation(game: CostGame, reference: Mapping[str, float]) -> Allocation:
+    """The core allocation nearest to ``reference`` (e.g. today's per-capita split): least change to adopt.
+
+    Minimises the largest absolute deviation ``max_i |x_i - r_i|`` (pounds) over the core (an LP), then the second
+    largest among the remaining players, and so on (lexicographic refinement, which makes the answer unique). If
+    ``reference`` is already in the core it is returned unchanged. If the core is empty, the least core is used
+    instead (every coalition's excess capped at the least-core epsilon) and a note says so.
+    ``info``: ``core_empty``, ``epsilon`` (0 when the core is used), ``max_deviation`` (pounds), ``deviations``.
+    """
+    _require_players(game.n, MAX_LP_PLAYERS, "closest_core_allocation", "shapley or scrb")
+    ref = _vector(game, reference, "reference")
+    epsilon = least_core_epsilon(game)
+    empty = epsilon > REL_TOL * game._scale()
+    notes = []
+    if empty:
+        notes.append(
+            f"the core is empty (least-core epsilon {epsilon:.6g}): some coalition would always save by leaving; "
+            "used the least core instead"
+        )
+    bound = max(epsilon, 0.0)  # the core (epsilon 0) if non-empty, else the least core
+    if game.n == 1:
+        x, deviations = game._costs()[1:2].copy(), [abs(float(game._costs()[1] - ref[0]))]
+    else:
+        x, deviations = _lexicographic_closest(game, ref, bound)
+    dev = float(np.max(np.abs(x - ref)))
+    info = {"core_empty": bool(empty), "epsilon": float(bound), "max_deviation": dev, "deviations": deviations}
+    return _allocation(game, x, "closest_core", info=info, notes=notes)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Simple rules
+
+
+def _equal_costs(game: CostGame) -> np.ndarray:
+    return np.full(game.n, game.sign * game.grand_value / game.n)
+
+
+def equal_split(game: CostGame) -> Allocation:
+    """Everyone pays (or gets) ``c(N) / n``."""
+    return _allocation(game, _equal_costs(game), "equal_split")
+
+
+def proportional(game: CostGame, weights: Mapping[str, float]) -> Allocation:
+    """Shares proportional to ``weights``: ``x_i = c(N) w_i / sum w`` (per-capita when weights are headcounts)."""
+    w = np.array(list(parse_weights(weights, game.players).values()))
+    total = game.sign * game.grand_value
+    return _allocation(game, total * w / math.fsum(w), "proportional")
+
+
+def scrb(game: CostGame) -> Allocation:
+    """Separable costs, remaining benefits.
+
+    Separable cost ``m_i = c(N) - c(N - i)``; remaining benefit ``r_i = c({i}) - m_i`` (what joining saves ``i``
+    beyond its separable cost); the non-separable cost ``c(N) - sum m`` is shared in proportion to ``r_i``:
+    ``x_i = m_i + r_i / sum_j r_j * (c(N) - sum_j m_j)``. Needs only ``2n + 1`` coalitions, so works for any ``n``
+    with a function game. If ``sum r`` is 0 (to 1e-9 relative) the non-separable cost is split equally (noted).
+    For a profit game the same formula is applied to ``c = -v`` (equivalently: separable gains).
+    """
+    n = game.n
+    full = (1 << n) - 1
+    singles = np.array([1 << i for i in range(n)], dtype=np.int64)
+    masks = np.concatenate([[full], full ^ singles, singles]).astype(np.int64)
+    values = game.sign * game._evaluate_masks(masks)
+    grand, without, alone = values[0], values[1 : n + 1], values[n + 1 :]
+    separable = grand - without
+    remaining = alone - separable
+    nonseparable = grand - math.fsum(separable)
+    notes = []
+    total_remaining = math.fsum(remaining)
+    if abs(total_remaining) <= REL_TOL * max(1.0, float(np.max(np.abs(values)))):
+        share = np.full(n, nonseparable / n)
+        notes.append("remaining benefits sum to zero: non-separable cost split equally")
+    else:
+        share = nonseparable * remaining / total_remaining
+    info = {"separable": dict(zip(game.players, (game.sign * separable).tolist(), strict=True))}
+    return _allocation(game, separable + share, "scrb", info=info, notes=notes)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Core check
+
+
+def excesses(game: CostGame, allocation: Mapping[str, float]) -> np.ndarray:
+    """Excess ``x(S) - c(S)`` (cost) / ``v(S) - x(S)`` (profit) of every coalition, indexed by bitmask (pounds).
+
+    Positive: coalition ``S`` would be better off alone by that much. Entries 0 and ``2**n - 1`` are the empty and
+    grand coalitions.
+    """
+    _require_players(game.n, MAX_TABLE_PLAYERS, "excesses", "scrb or shapley_sampled")
+    x = _vector(game, allocation, "allocation")
+    return _subset_sums(x) - game._costs()
+
+
+@dataclass(frozen=True)
+class CoreCheck:
+    """Result of :func:`core_check` (money in the game's unit, pounds per year).
+
+    ``max_excess``: the largest excess over proper coalitions; ``worst_coalition``: the coalition achieving it (if
+    positive it would walk away, saving ``max_excess``); ``n_blocking``: how many coalitions have a positive excess;
+    ``budget_gap``: ``sum(allocation) - grand value`` (0 for a budget-balanced allocation).
+    """
+
+    in_core: bool
+    max_excess: float
+    worst_coalition: frozenset[str]
+    n_blocking: int
+    budget_gap: float
+    tolerance: float
+
+    def describe(self, players: Sequence[str] | None = None) -> str:
+        """One sentence for a report."""
+        names = coalition_key(self.worst_coalition, players or sorted(self.worst_coalition))
+        if abs(self.budget_gap) > self.tolerance:
+            return f"not budget balanced: shares exceed the total by {self.budget_gap:,.2f}"
+        if self.in_core:
+            return f"in the core: no coalition would gain by leaving (closest: {names}, margin {-self.max_excess:,.2f})"
+        return (
+            f"not in the core: {names} would be better off alone by {self.max_excess:,.2f} "
+            f"({self.n_blocking} coalition(s) would walk away)"
+        )
+
+
+def core_check(game: CostGame, allocation: Mapping[str, float], *, tol: float = REL_TOL) -> CoreCheck:
+    """Is ``allocation`` in the core? Also: which coalition has the largest excess, and how large.
+
+    In the core iff budget balanced and no proper coalition has excess above ``tol * max|c(S)|``. The worst
+    coalition is the one with the largest excess (the smallest one among ties), i.e. the coalition that would gain
+    most by leaving -- or, if none would, the one closest to leaving.
+    """
+    values = excesses(game, allocation)
+    slack = tol * game._scale()
+    full = (1 << game.n) - 1
+    gap = float(values[full]) * game.sign
+    if game.n == 1:
+        return CoreCheck(abs(gap) <= slack, -math.inf, frozenset(), 0, gap, slack)
+    proper = values[1:full]
+    worst = int(np.argmax(proper)) + 1
+    top = float(values[worst])
+    blocking = int(np.sum(proper > slack))
+    return CoreCheck(top <= slack and abs(gap) <= slack, top, game.coalition(worst), blocking, gap, slack)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Example games (documented constructors, also used by tests and benchmarks)
+
+
+def airport_game(requirements: Mapping[str, float]) -> CostGame:
+    """Airport game (Littlechild & Owen 1973): ``c(S) = max_{i in S} requirement_i``.
+
+    Think of a shared platform sized for its most demanding member. Vectorised, so it works for hundreds of
+    players with :func:`shapley_sampled` (and tabulates for ``n <= MAX_TABLE_PLAYERS``).
+    """
+    players = list(requirements)
+    need = np.array([_check_number(requirements[p], f"requirement of {p!r}") for p in players])
+
+    def cost(members: np.ndarray) -> np.ndarray:
+        return np.max(np.where(members, need[None, :], 0.0), axis=1, initial=0.0)
+
+    return CostGame.from_vectorized(players, cost)
+
+
+def random_subadditive_game(n: int, seed: int = 0) -> CostGame:
+    """A random subadditive cost game on players ``P1..Pn`` (for tests and benchmarks), tabulated.
+
+    ``c(S) = a * sqrt(w1(S)) + b * ceil(w2(S) / capacity) + sum_{k} f_k [S meets group k]`` with random positive
+    member loads ``w1, w2`` and random groups with fixed costs ``f_k``: a concave economy of scale, a capacity
+    (bin-packing) term that often empties the core, and shared set-up costs. Each term is subadditive, so the sum is.
+    """
+    if n < 1 or n > MAX_TABLE_PLAYERS:
+        raise GameError(f"n must be 1..{MAX_TABLE_PLAYERS}, got {n}")
+    rng = np.random.default_rng(seed)
+    w1 = rng.uniform(1.0, 10.0, n)
+    w2 = rng.uniform(1.0, 10.0, n)
+    capacity = float(rng.uniform(1.5, 3.5)) * float(np.mean(w2))
+    table = rng.uniform(5.0, 15.0) * np.sqrt(_subset_sums(w1))
+    table += rng.uniform(5.0, 15.0) * np.ceil(_subset_sums(w2) / capacity - 1e-12)
+    masks = np.arange(1 << n, dtype=np.int64)
+    for _ in range(max(1, n // 3)):
+        group = int(rng.integers(1, 1 << n))
+        table += rng.uniform(5.0, 30.0) * ((masks & group) != 0)
+    table[0] = 0.0
+    return CostGame([f"P{i + 1}" for i in range(n)], table)
+
+
+#: Allocation methods by CLI name; each takes the game (``proportional`` also weights, ``closest_core`` a reference).
+METHODS: dict[str, Callable[..., Allocation]] = {
+    "shapley": shapley,
+    "nucleolus": nucleolus,
+    "prenucleolus": prenucleolus,
+    "least_core": least_core,
+    "per_capita_nucleolus": per_capita_nucleolus,
+    "scrb": scrb,
+    "proportional": proportional,
+    "equal_split": equal_split,
+    "closest_core": closest_core_allocation,
+}

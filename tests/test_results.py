@@ -1,0 +1,71 @@
+"""Run folders are written atomically, carry a manifest, and never overwrite an earlier run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from model.results import RunFolder, slug
+
+
+def test_slug() -> None:
+    assert slug("Herts, Beds & Luton") == "herts-beds-luton"
+    assert slug("!!!") == "scenario"
+
+
+def test_files_appear_only_on_success(tmp_path: Path, default_scenario) -> None:
+    with RunFolder(default_scenario, command="test", root=tmp_path) as run:
+        run.write_csv("table.csv", pd.DataFrame({"a": [1, 2]}))
+        run.write_json("data.json", {"x": 1})
+        scenario_dir = tmp_path / "herts-beds-luton"
+        # while writing, only a hidden temporary folder exists
+        assert [p.name.startswith(".tmp-") for p in scenario_dir.iterdir()] == [True]
+    assert run.path is not None and run.path.parent == scenario_dir
+    assert sorted(p.name for p in run.path.iterdir()) == ["data.json", "manifest.json", "table.csv"]
+    manifest = json.loads((run.path / "manifest.json").read_text())
+    assert manifest["scenario_sha256"] == default_scenario.content_hash()
+    assert manifest["seed"] == default_scenario.simulation.seed
+    assert manifest["packages"]["pandas"] == pd.__version__
+    assert manifest["files"]["table.csv"]["bytes"] == (run.path / "table.csv").stat().st_size
+    assert not any(p.name.startswith(".tmp-") for p in scenario_dir.iterdir())
+
+
+def test_failure_leaves_nothing(tmp_path: Path, default_scenario) -> None:
+    with pytest.raises(RuntimeError), RunFolder(default_scenario, command="test", root=tmp_path) as run:
+        run.write_text("partial.txt", "half")
+        raise RuntimeError("boom")
+    assert run.path is None
+    assert list((tmp_path / "herts-beds-luton").iterdir()) == []
+
+
+def test_same_second_same_seed_gets_a_new_name(tmp_path: Path, default_scenario) -> None:
+    paths = []
+    for _ in range(3):
+        with RunFolder(default_scenario, command="test", root=tmp_path, seed=7) as run:
+            run.write_text("n.txt", "x")
+        paths.append(run.path)
+    assert len(set(paths)) == 3
+    # force a clash: two runs created in the same instant
+    first = RunFolder(default_scenario, command="test", root=tmp_path, seed=9)
+    second = RunFolder(default_scenario, command="test", root=tmp_path, seed=9)
+    second.created = first.created
+    for folder in (first, second):
+        with folder as run:
+            run.write_text("n.txt", "x")
+    assert first.path != second.path and second.path.name.endswith("-2")
+    assert (first.path / "n.txt").exists() and (second.path / "n.txt").exists()
+
+
+def test_refuses_to_overwrite_within_a_run(tmp_path: Path, default_scenario) -> None:
+    with RunFolder(default_scenario, command="test", root=tmp_path) as run:
+        run.write_text("a.txt", "1")
+        with pytest.raises(FileExistsError):
+            run.write_text("a.txt", "2")
+
+
+def test_use_outside_with_block_is_an_error(tmp_path: Path, default_scenario) -> None:
+    with pytest.raises(RuntimeError, match="outside its 'with' block"):
+        RunFolder(default_scenario, command="test", root=tmp_path).file("x")
