@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: the CLI imports this module while building its parser, pandas stays unloaded
+    import pandas as pd
 
 
 def format_table(frame: pd.DataFrame, formats: dict[str, str] | None = None) -> str:

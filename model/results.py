@@ -21,11 +21,12 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # annotations only: the CLI imports this module while building its parser, pandas stays unloaded
+    import pandas as pd
 
-from model.scenario import Scenario
+    from model.scenario import Scenario
 
 TRACKED_PACKAGES = (
     "sharedhr",
@@ -98,7 +99,30 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-class RunFolder:
+class _Writer:
+    """File writers shared by a run folder and its sub-folder views; subclasses provide ``file(name)``."""
+
+    def file(self, name: str) -> Path:  # pragma: no cover - always overridden
+        raise NotImplementedError
+
+    def write_text(self, name: str, text: str) -> Path:
+        """Write a UTF-8 text file."""
+        target = self.file(name)
+        target.write_text(text, encoding="utf-8")
+        return target
+
+    def write_json(self, name: str, data: Any) -> Path:
+        """Write JSON (indented, keys in insertion order)."""
+        return self.write_text(name, json.dumps(data, indent=2, default=_json_default) + "\n")
+
+    def write_csv(self, name: str, frame: pd.DataFrame, index: bool = False) -> Path:
+        """Write a DataFrame as CSV."""
+        target = self.file(name)
+        frame.to_csv(target, index=index)
+        return target
+
+
+class RunFolder(_Writer):
     """A new results folder written atomically. Use as a context manager::
 
         with RunFolder(scenario, command="run") as run:
@@ -162,21 +186,9 @@ class RunFolder:
         target.parent.mkdir(parents=True, exist_ok=True)
         return target
 
-    def write_text(self, name: str, text: str) -> Path:
-        """Write a UTF-8 text file."""
-        target = self.file(name)
-        target.write_text(text, encoding="utf-8")
-        return target
-
-    def write_json(self, name: str, data: Any) -> Path:
-        """Write JSON (indented, keys in insertion order)."""
-        return self.write_text(name, json.dumps(data, indent=2, default=_json_default) + "\n")
-
-    def write_csv(self, name: str, frame: pd.DataFrame, index: bool = False) -> Path:
-        """Write a DataFrame as CSV."""
-        target = self.file(name)
-        frame.to_csv(target, index=index)
-        return target
+    def subfolder(self, name: str) -> RunSubfolder:
+        """A view that writes into ``name/`` of this run (one command's outputs inside a larger run)."""
+        return RunSubfolder(self, name)
 
     # -- internals --------------------------------------------------------------------------------------------------
     def _write_manifest(self) -> None:
@@ -235,3 +247,31 @@ def _json_default(value: Any) -> Any:
     if hasattr(value, "model_dump"):
         return value.model_dump(mode="json")
     return str(value)
+
+
+class RunSubfolder(_Writer):
+    """Writes into a sub-folder of an open :class:`RunFolder`, with the same methods (``file``, ``write_*``) and the
+    parent's ``scenario``, ``seed`` and ``command``; published, with the manifest, when the parent is."""
+
+    def __init__(self, parent: RunFolder, name: str) -> None:
+        self.parent = parent
+        self.name = name.strip("/")
+        self.scenario = parent.scenario
+        self.seed = parent.seed
+        self.command = parent.command
+        self.extra_manifest = parent.extra_manifest  # shared: entries land in the one manifest of the run
+
+    @property
+    def working_dir(self) -> Path:
+        """The sub-folder inside the parent's temporary folder (created on first use)."""
+        folder = self.parent.working_dir / self.name
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def file(self, name: str) -> Path:
+        """Path for a new file ``name`` inside the sub-folder; refuses to overwrite."""
+        return self.parent.file(f"{self.name}/{name}")
+
+    def subfolder(self, name: str) -> RunSubfolder:
+        """A deeper sub-folder view."""
+        return RunSubfolder(self.parent, f"{self.name}/{name}")

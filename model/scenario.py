@@ -327,6 +327,25 @@ class Absence(Strict):
         return self.annual_leave_days + self.bank_holidays_days + self.other_leave_days
 
 
+class ForcedAbsence(Strict):
+    """A forced absence of one HOST post over a window (a stress test: "the only specialist away for 3 months").
+
+    ``role`` names a host role; ``person`` is the 0-based index of the person within it (a role with FTE F has
+    floor(F) full-time people, indices 0 to floor(F) - 1, then one part-time person for the rest). The post is away
+    from the start of calendar month ``start_month`` (counted from the simulation start, month 0 first; working day
+    ``start_month x 21.75``) for ``months`` months (``months x 21.75`` working days; fractions allowed), cut at the
+    horizon. ``kind="sickness"``: long-term sickness, pay continues (planned leave inside it is still taken as
+    planned); ``kind="vacancy"``: the post is vacant, pay saved. Either way it is backfilled by ``absence.backfill``
+    exactly like any other long-term sickness or vacancy, and the post's drawn absences outside the window are
+    unchanged (``model.absence``)."""
+
+    role: Name
+    person: Annotated[int, Field(ge=0)]
+    start_month: Annotated[int, Field(ge=0)]
+    months: Positive
+    kind: Literal["sickness", "vacancy"] = "sickness"
+
+
 class Tariff(Strict):
     """How members pay. ``per_capita_rate_gbp_per_head`` is today's agreed contribution per member employee per year
     (omit to set it at break-even). ``shares`` is needed only for ``assessed_share`` and must sum to 1."""
@@ -385,6 +404,10 @@ class Scenario(Strict):
     min_shared_staff_per_service: Annotated[int, Field(ge=0)] = Field(
         default=0,
         description="resilience: at least this many host staff able to do each shared service",
+    )
+    forced_absences: list[ForcedAbsence] = Field(
+        default_factory=list,
+        description="host posts forced away over a window of months (stress tests); see ForcedAbsence",
     )
 
     @model_validator(mode="after")
@@ -517,6 +540,18 @@ def _cross_field_problems(scenario: Scenario) -> list[str]:
                 problems.append(
                     f"{path}.provision.{name}: in_house needs in_house_fte in a role with skill '{service.skill}'"
                 )
+
+    for f_index, forced in enumerate(scenario.forced_absences):
+        path = f"forced_absences[{f_index}]"
+        if forced.role not in role_names:
+            problems.append(f"{path}.role: unknown role '{forced.role}'; known: {', '.join(role_names)}")
+            continue
+        fte = scenario.role(forced.role).fte
+        whole = math.floor(fte + 1e-9)  # the simulator's people: floor(fte) full-timers, then the part-timer
+        people = whole + (1 if round(fte - whole, 9) > 0 else 0)
+        if forced.person >= people:
+            have = f"{people} people (0-{people - 1})" if people > 1 else ("1 person (0)" if people else "no people")
+            problems.append(f"{path}.person: role '{forced.role}' has {have}")
 
     for name in scenario.simulation.initial_backlog:
         if name not in service_names:

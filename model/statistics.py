@@ -15,10 +15,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 SUMMARY_COLUMNS = ["n", "mean", "sd", "ci_low", "ci_high", "half_width", "relative_half_width"]
 
@@ -50,6 +50,13 @@ class ConfidenceInterval:
         return relative_precision(self.half_width, self.mean)
 
 
+def _t_ppf(probability: float, df: Any) -> Any:
+    """Student t quantile; scipy.stats is imported on first use (it adds about a second to every CLI start)."""
+    from scipy import stats
+
+    return stats.t.ppf(probability, df)
+
+
 def _check_confidence(confidence: float) -> None:
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be strictly between 0 and 1, got {confidence}")
@@ -60,7 +67,7 @@ def t_quantile(n: int, confidence: float = 0.95) -> float:
     _check_confidence(confidence)
     if n < 2:
         return math.nan
-    return float(stats.t.ppf(0.5 + confidence / 2.0, n - 1))
+    return float(_t_ppf(0.5 + confidence / 2.0, n - 1))
 
 
 def relative_precision(half_width: float, mean: float) -> float:
@@ -75,7 +82,9 @@ def relative_precision(half_width: float, mean: float) -> float:
     return half_width / abs(mean)
 
 
-def t_confidence_interval(values: Sequence[float] | np.ndarray | pd.Series, confidence: float = 0.95) -> ConfidenceInterval:
+def t_confidence_interval(
+    values: Sequence[float] | np.ndarray | pd.Series, confidence: float = 0.95
+) -> ConfidenceInterval:
     """The t-based confidence interval for the mean of independent observations (one per replication).
 
     NaN values are dropped first (a KPI undefined in a replication, e.g. a mean wait with no cases, is not an
@@ -115,7 +124,7 @@ def summarise(
     n = table["n"].to_numpy(dtype=float)
     quantiles = np.full(n.shape, np.nan)
     enough = n >= 2
-    quantiles[enough] = stats.t.ppf(0.5 + confidence / 2.0, n[enough] - 1.0)
+    quantiles[enough] = _t_ppf(0.5 + confidence / 2.0, n[enough] - 1.0)
     sd = table["sd"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         half = quantiles * sd / np.sqrt(n)
@@ -153,6 +162,8 @@ def replications_needed(
     if target == 0.0:
         return max_replications
     # Start from the normal-quantile estimate, then walk up with the exact t quantile.
+    from scipy import stats
+
     z = float(stats.norm.ppf(0.5 + confidence / 2.0))
     n = max(n0, math.ceil((z * interval.sd / target) ** 2))
     while n < max_replications and t_quantile(n, confidence) * interval.sd / math.sqrt(n) > target:

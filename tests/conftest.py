@@ -5,10 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from model.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Property tests draw the same examples on every run (CI must not depend on luck) and keep no example database.
+settings.register_profile("sharedhr", derandomize=True, database=None, deadline=None)
+settings.load_profile("sharedhr")
 
 
 @pytest.fixture(scope="session")

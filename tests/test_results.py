@@ -69,3 +69,16 @@ def test_refuses_to_overwrite_within_a_run(tmp_path: Path, default_scenario) -> 
 def test_use_outside_with_block_is_an_error(tmp_path: Path, default_scenario) -> None:
     with pytest.raises(RuntimeError, match="outside its 'with' block"):
         RunFolder(default_scenario, command="test", root=tmp_path).file("x")
+
+
+def test_subfolders_write_inside_the_same_atomic_run(tmp_path: Path, default_scenario) -> None:
+    with RunFolder(default_scenario, command="run", root=tmp_path) as run:
+        simulation = run.subfolder("simulation")
+        simulation.write_text("summary.csv", "a\n")
+        run.subfolder("tariffs").write_text("summary.csv", "b\n")  # same name, different step: no clash
+        assert simulation.scenario is default_scenario and simulation.working_dir.name == "simulation"
+        with pytest.raises(FileExistsError):
+            simulation.write_text("summary.csv", "again")
+    manifest = json.loads((run.path / "manifest.json").read_text())
+    assert {"simulation/summary.csv", "tariffs/summary.csv"} <= set(manifest["files"])
+    assert (run.path / "tariffs" / "summary.csv").read_text() == "b\n"

@@ -1,13 +1,30 @@
-"""``sharedhr run [SCENARIO]``: run the scenario end to end and write a new run folder under results/."""
+"""``sharedhr run [SCENARIO]``: the whole model end to end into one new run folder.
+
+Steps, each writing into its own sub-folder of ``results/<scenario>/<timestamp>-<seed>/``:
+
+1. ``static/``: expected demand, host capacity and cost before simulating (deterministic);
+2. ``simulation/``: replications of the discrete-event simulation (KPIs with confidence intervals);
+3. ``catalogue/``: the optimal service catalogue (in-house, shared or external) and its staffing;
+4. ``risk/``: stress tests on common random numbers and the host risk premium;
+5. ``tariffs/``: per-capita, activity-based and cooperative-game tariffs, with the risk premium;
+6. ``briefing/``: the board briefing (HTML without code, PNG plots, Excel tariff schedule), reusing 2-5.
+
+Every step's results are computed once and handed to the briefing, so the notebook does not redo them.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+import time
+from typing import Any
 
-from model import summary
 from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
 from model.report import format_table
 from model.results import RunFolder
+
+STEPS = ("static", "simulation", "catalogue", "risk", "tariffs", "briefing")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -15,41 +32,181 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "run",
         help="run a scenario end to end (default scenario when omitted)",
         description=(
-            "Run a scenario end to end and write results/<scenario>/<timestamp>-<seed>/. "
+            "Run a scenario end to end: simulate, optimise the catalogue, stress-test the host's risk, set tariffs "
+            "and render the board briefing, all into one new folder results/<scenario>/<timestamp>-<seed>/. "
             "Time is in working days, money in pounds per year."
         ),
     )
     add_scenario_arguments(parser)
     add_results_argument(parser)
+    parser.add_argument(
+        "-n", "--replications", type=int, default=None, help="replications (default: the scenario's setting)"
+    )
+    parser.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's setting)")
+    parser.add_argument(
+        "-w", "--workers", type=int, default=os.cpu_count() or 1, help="processes for replications and coalitions"
+    )
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=[step for step in STEPS if step != "static"],
+        help="leave out a step (repeatable); the briefing then computes what it needs itself or says it is missing",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.set_defaults(handler=run_scenario)
 
 
+class _Steps:
+    """Prints ``[k/N] step ... done in s`` lines on stderr: the run's progress at a glance."""
+
+    def __init__(self, names: list[str], quiet: bool) -> None:
+        self.names = names
+        self.quiet = quiet
+        self.done = 0
+
+    def start(self, description: str) -> float:
+        self.done += 1
+        if not self.quiet:
+            print(f"[{self.done}/{len(self.names)}] {description} ...", file=sys.stderr, flush=True)
+        return time.perf_counter()
+
+    def finish(self, started: float) -> None:
+        if not self.quiet:
+            print(f"      done in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+
+
 def run_scenario(args: argparse.Namespace) -> int:
+    from model import summary
+    from model.errors import UserError
+
+    if args.replications is not None and args.replications < 2:
+        raise UserError("--replications must be at least 2 (confidence intervals need two)")
+    if args.workers < 1:
+        raise UserError("--workers must be at least 1")
     scenario = scenario_from_args(args)
+    if args.seed is not None:
+        scenario = scenario.model_copy(
+            update={"simulation": scenario.simulation.model_copy(update={"seed": args.seed})}
+        )
+    replications = args.replications or scenario.simulation.replications
+    steps = [step for step in STEPS if step not in args.skip]
+    progress = _Steps(steps, args.no_progress)
+    show_bars = not args.no_progress and sys.stderr.isatty()
+    results: dict[str, Any] = {}
     headline = summary.cost_summary(scenario)
-    demand = summary.demand_summary(scenario)
-    staff = summary.host_staff_cost(scenario)
-    non_pay = summary.non_pay_cost(scenario)
+    outputs: dict[str, str] = {}
+
     with RunFolder(scenario, command="run", root=args.results_dir) as run:
         run.write_json("scenario.json", scenario.model_dump(mode="json"))
-        run.write_json("summary.json", headline)
-        run.write_csv("demand.csv", demand)
-        run.write_csv("host_staff.csv", staff)
-        run.write_csv("non_pay_costs.csv", non_pay)
-    print(f"Scenario: {scenario.name} (full membership: {headline['member_headcount']:.0f} staff)")
-    print()
-    print("Expected demand per year at full membership")
-    print(format_table(demand, {"cases_per_year": "{:,.0f}", "work_hours_per_year": "{:,.0f}"}))
-    print()
-    print(
-        f"Host team {headline['host_fte']:.1f} FTE ({headline['host_fte_per_100_staff']:.2f} per 100 staff), "
-        f"expected utilisation {headline['expected_utilisation']:.0%}"
-    )
-    print(
-        f"Annual cost GBP {headline['total_cost_gbp_per_year']:,.0f} "
-        f"(GBP {headline['cost_per_head_gbp_per_year']:,.0f} per head); "
-        f"contributions GBP {headline['contributions_gbp_per_year']:,.0f}; "
-        f"surplus GBP {headline['surplus_gbp_per_year']:,.0f}"
-    )
+        started = progress.start("Demand, capacity and cost before simulating")
+        static = run.subfolder("static")
+        static.write_json("summary.json", headline)
+        static.write_csv("demand.csv", summary.demand_summary(scenario))
+        static.write_csv("host_staff.csv", summary.host_staff_cost(scenario))
+        static.write_csv("non_pay_costs.csv", summary.non_pay_cost(scenario))
+        progress.finish(started)
+
+        if "simulation" in steps:
+            from model.commands.simulate import write_experiment
+            from model.replications import multiple_replications
+
+            started = progress.start(f"Simulating {replications} replications on {args.workers} worker(s)")
+            experiment = multiple_replications(
+                scenario, replications, workers=args.workers, progress=show_bars, keep_cases=True
+            )
+            write_experiment(run.subfolder("simulation"), experiment)
+            results["experiment"] = experiment
+            progress.finish(started)
+
+        if "catalogue" in steps:
+            from model.catalogue import optimise
+            from model.commands.optimise import write_catalogue
+
+            started = progress.start("Optimising the service catalogue (HiGHS)")
+            catalogue = optimise(scenario, explain=True)
+            write_catalogue(run.subfolder("catalogue"), catalogue)
+            results["catalogue_result"] = catalogue
+            progress.finish(started)
+
+        premium = 0.0
+        if "risk" in steps:
+            from model.commands.risk import write_risk
+            from model.risk import run_stress_tests
+
+            started = progress.start(f"Stress tests and host risk premium ({replications} paired replications)")
+            risk_result = run_stress_tests(scenario, n=replications, workers=args.workers)
+            write_risk(run.subfolder("risk"), risk_result)
+            results["risk_result"] = risk_result
+            premium = float(risk_result.premium.tariff_premium_gbp_per_year)
+            progress.finish(started)
+
+        if "tariffs" in steps:
+            from model.tariffs import tariff_table
+
+            started = progress.start("Tariffs: per capita, activity, Shapley, nucleolus, closest core")
+            tariff_result = tariff_table(scenario, host_risk_premium_gbp_per_year=premium, workers=args.workers)
+            tariff_result.write(run.subfolder("tariffs"))
+            results["tariff_result"] = tariff_result
+            progress.finish(started)
+
+        if "briefing" in steps:
+            from model.commands.brief import brief_into
+
+            started = progress.start("Rendering the board briefing (notebook, HTML, plots, Excel)")
+            paths = brief_into(
+                run.subfolder("briefing"),
+                args.scenario,
+                replications=replications,
+                seed=scenario.simulation.seed,
+                workers=args.workers,
+                overrides=args.overrides,
+                progress=False,
+                precomputed=results,
+            )
+            outputs = {key: f"briefing/{value}" for key, value in paths.items()}
+            progress.finish(started)
+
+    assert run.path is not None
+    _print_summary(scenario, headline, results)
     print(f"\nResults written to {run.path}")
+    for key, label in (("html", "Board briefing (HTML)"), ("excel", "Tariff schedule (Excel)")):
+        if key in outputs:
+            print(f"{label}: {run.path / outputs[key]}")
     return 0
+
+
+def _print_summary(scenario: Any, headline: dict[str, float], results: dict[str, Any]) -> None:
+    """The few numbers a reader wants on screen; everything else is in the run folder."""
+    print(f"Scenario: {scenario.name} (full membership: {headline['member_headcount']:.0f} staff)")
+    print(
+        f"Today: host team {headline['host_fte']:.1f} FTE, cost GBP {headline['total_cost_gbp_per_year']:,.0f} a year "
+        f"(GBP {headline['cost_per_head_gbp_per_year']:,.0f} per head), surplus GBP {headline['surplus_gbp_per_year']:,.0f}"
+    )
+    experiment = results.get("experiment")
+    if experiment is not None:
+        summary = experiment.summary()
+        overall = summary[(summary["metric"] == "sla_attainment") & (summary["service"] == "all")]
+        overall = overall[(overall["member"] == "all") & (overall["period"] == "all")]
+        if len(overall):
+            row = overall.iloc[0]
+            print(
+                f"Simulated SLA attainment (all services): {row['mean']:.1%} "
+                f"(95% CI {row['ci_low']:.1%} to {row['ci_high']:.1%}, {int(row['n'])} replications)"
+            )
+    catalogue = results.get("catalogue_result")
+    if catalogue is not None:
+        print(
+            f"Optimal catalogue: GBP {catalogue.total_cost_gbp_per_year:,.0f} a year, saving "
+            f"GBP {catalogue.saving_gbp_per_year:,.0f} against every member going alone"
+        )
+    risk_result = results.get("risk_result")
+    if risk_result is not None:
+        premium = risk_result.premium
+        print(f"Host risk premium: GBP {premium.tariff_premium_gbp_per_year:,.0f} a year")
+    tariff_result = results.get("tariff_result")
+    if tariff_result is not None:
+        table = tariff_result.member_table()
+        print("\nTariffs per member (GBP per year)")
+        money_columns = [column for column in table.columns if column not in ("member", "headcount")]
+        print(format_table(table, dict.fromkeys(money_columns, "{:,.0f}")))

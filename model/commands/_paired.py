@@ -1,0 +1,64 @@
+"""Arguments and printing shared by the paired-simulation commands (risk, staffing, compare, sensitivity); this
+module registers no command itself."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from model.report import format_table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def add_replication_arguments(parser: argparse.ArgumentParser, default_help: str = "the scenario's") -> None:
+    """``-n/--replications``, ``--seed``, ``--workers`` and ``--dask`` (common random numbers need one seed)."""
+    parser.add_argument(
+        "-n",
+        "--replications",
+        type=int,
+        default=None,
+        help=f"replications per scenario (default: {default_help} simulation.replications)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=None, help="seed shared by every scenario (default: the scenario's)"
+    )
+    parser.add_argument("--workers", type=int, default=1, help="local worker processes for replications (default 1)")
+    parser.add_argument(
+        "--dask", metavar="ADDRESS", default=None, help="Dask scheduler address (default: $DASK_SCHEDULER_ADDRESS)"
+    )
+
+
+def stderr_progress(enabled: bool = True) -> Callable[[str], None]:
+    """A progress callback printing one line per step to stderr (quiet when ``enabled`` is False)."""
+
+    def say(text: str) -> None:
+        if enabled:
+            print(f"  ... {text}", file=sys.stderr, flush=True)
+
+    return say
+
+
+def money(value: float) -> str:
+    """GBP with thousands separators, or '-' for NaN."""
+    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:,.0f}"
+
+
+def fraction(value: float) -> str:
+    """A percentage with one decimal, or '-' for NaN."""
+    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.1%}"
+
+
+def print_table(title: str, frame: pd.DataFrame, formats: dict[str, object] | None = None) -> None:
+    """Print ``title`` and ``frame`` with per-column formatting (a format string or a callable)."""
+    shown = frame.copy()
+    for column, how in (formats or {}).items():
+        if column in shown:
+            shown[column] = [how(v) if callable(how) else str(how).format(v) for v in shown[column]]
+    print(title)
+    print(format_table(shown) if len(shown) else "(none)")
+    print()

@@ -1,0 +1,241 @@
+"""``sharedhr brief [SCENARIO]``: execute the board briefing notebook for a scenario into a new run folder and render
+it as HTML without code, with its PNG figures and the finance tariff schedule (``tariffs.xlsx``).
+
+Run folder contents (``results/<scenario>/<timestamp>-<seed>/``): ``board_briefing.ipynb`` (the executed notebook,
+with outputs), ``briefing.html`` (no code, no prompts), ``plots/*.png``, ``tariffs.xlsx``, ``tables/*.csv``,
+``briefing_status.json`` (which sections are complete, and what is not yet available) and ``manifest.json``.
+
+The notebook runs in a Jupyter kernel started from THIS Python interpreter (``sys.executable``), whatever kernels
+are registered elsewhere on the machine, so it sees the same installed ``model`` package as the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
+from model.errors import UserError
+from model.results import RunFolder, RunSubfolder
+from model.scenario import DEFAULT_SCENARIO
+
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+BOARD_NOTEBOOK = NOTEBOOK_DIR / "board_briefing.ipynb"
+REMOVE_TAG = "remove_cell"  # cells with this tag are dropped from the HTML entirely (set-up, file writing)
+EXECUTED_NAME = "board_briefing.ipynb"
+HTML_NAME = "briefing.html"
+EXCEL_NAME = "tariffs.xlsx"
+PLOTS_DIR = "plots"
+STATUS_NAME = "briefing_status.json"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "brief",
+        help="render the board briefing (HTML without code, PNG figures, tariffs.xlsx)",
+        description=(
+            "Execute notebooks/board_briefing.ipynb for a scenario into a new run folder, render briefing.html "
+            "without code, and write the figures (plots/*.png) and the finance tariff schedule (tariffs.xlsx). "
+            "Money in pounds per year, time in working days."
+        ),
+    )
+    add_scenario_arguments(parser)
+    parser.add_argument(
+        "--replications", type=int, default=None, help="simulation replications (default: the scenario's setting)"
+    )
+    parser.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's setting)")
+    parser.add_argument("--workers", type=int, default=1, help="processes for the replications (default 1)")
+    parser.add_argument("--no-progress", action="store_true", help="do not show the progress bar")
+    add_results_argument(parser)
+    parser.set_defaults(handler=run_brief)
+
+
+def kernel_manager_class() -> type:
+    """A Jupyter kernel manager that always starts ``sys.executable -m ipykernel_launcher``.
+
+    Registered kernel specs named ``python3`` may point at another Python (a user-level install, a system
+    Jupyter); pinning the interpreter makes the notebook import exactly the ``model`` this command runs.
+    """
+    from jupyter_client.kernelspec import KernelSpec
+    from jupyter_client.manager import AsyncKernelManager
+
+    class CurrentInterpreterKernelManager(AsyncKernelManager):
+        @property
+        def kernel_spec(self) -> KernelSpec:
+            if self._kernel_spec is None:
+                self._kernel_spec = KernelSpec(
+                    # --log-level=ERROR: no start-up warnings on the user's terminal; errors still show.
+                    argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--log-level=ERROR"],
+                    display_name="Python 3 (ipykernel)",
+                    language="python",
+                    name="python3",
+                    resource_dir="",
+                )
+            return self._kernel_spec
+
+    return CurrentInterpreterKernelManager
+
+
+def execute_notebook(
+    notebook: str | Path,
+    output: str | Path,
+    parameters: dict[str, Any],
+    cwd: str | Path | None = None,
+    progress: bool = False,
+    timeout_s: float = 1800.0,
+) -> Path:
+    """Execute ``notebook`` with papermill ``parameters`` (injected after its ``parameters`` cell) into ``output``.
+
+    Raises UserError, naming the failing cell's error, when a cell fails; the partly executed notebook is still
+    written to ``output`` for inspection.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    source = Path(notebook)
+    if not source.exists():
+        raise UserError(f"{source}: notebook not found (the notebooks/ folder of the project is needed)")
+    target = Path(output)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        papermill.execute_notebook(
+            str(source),
+            str(target),
+            parameters=parameters,
+            kernel_name="python3",
+            progress_bar=progress,
+            cwd=str(cwd) if cwd is not None else None,
+            execution_timeout=timeout_s,
+            kernel_manager_class=kernel_manager_class(),
+        )
+    except PapermillExecutionError as error:
+        raise UserError(f"{source.name}: cell {error.exec_count} failed: {error.ename}: {error.evalue}") from None
+    return target
+
+
+def render_html(executed: str | Path, output: str | Path, title: str | None = None) -> Path:
+    """Render an executed notebook to a self-contained HTML page with no code and no prompts.
+
+    Input areas are excluded (``exclude_input``), cells tagged ``remove_cell`` are dropped whole, warnings printed
+    on stderr are left out (they stay in the executed notebook), and figures are embedded as base64 PNG images, so
+    the file can be e-mailed on its own.
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    notebook = nbformat.read(str(executed), as_version=4)
+    if title:
+        notebook.metadata["title"] = title
+    for cell in notebook.cells:  # warnings on stderr are for analysts (kept in the .ipynb), not for the board
+        if cell.get("cell_type") == "code":
+            cell.outputs = [
+                o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    remover = TagRemovePreprocessor(remove_cell_tags={REMOVE_TAG}, enabled=True)
+    exporter.register_preprocessor(remover, enabled=True)
+    body, _resources = exporter.from_notebook_node(notebook)
+    target = Path(output)
+    target.write_text(body, encoding="utf-8")
+    return target
+
+
+def brief_into(
+    run: RunFolder | RunSubfolder,
+    scenario_path: str | Path | None,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    overrides: Sequence[str] = (),
+    progress: bool = False,
+    notebook: str | Path = BOARD_NOTEBOOK,
+    precomputed: dict[str, Any] | None = None,
+) -> dict[str, Path]:
+    """Execute the briefing inside an open ``RunFolder`` (or a ``RunSubfolder`` of one) and return the files written,
+    as paths RELATIVE to that folder (join them with ``run.path``, plus the sub-folder name, once the ``with`` block
+    has published it): keys ``notebook``, ``html``, ``excel``, ``plots`` (folder), ``status``.
+
+    ``replications``/``seed`` default to the scenario's settings; ``overrides`` are ``--set PATH=VALUE`` strings.
+    ``precomputed``: model results the caller already has for the same scenario, replications and seed, by the
+    names of ``model.briefing.CACHE_KEYS`` (e.g. ``{"experiment": ..., "tariff_result": ...}``); the notebook uses
+    them instead of computing them again.
+    """
+    from model import briefing
+
+    folder = run.working_dir.resolve()  # absolute: the kernel runs with the run folder as its working directory
+    path = Path(scenario_path).resolve() if scenario_path else DEFAULT_SCENARIO
+    parameters = {
+        "scenario_path": str(path),
+        "replications": int(replications) if replications else 0,
+        "seed": int(seed) if seed is not None else -1,
+        "workers": int(workers),
+        "output_dir": str(folder),
+        "overrides": list(overrides),
+    }
+    with tempfile.TemporaryDirectory(prefix="sharedhr-brief-") as scratch:
+        if precomputed:
+            chosen_replications = int(replications) if replications else run.scenario.simulation.replications
+            chosen_seed = int(seed) if seed is not None else run.scenario.simulation.seed
+            parameters["results_cache"] = str(
+                briefing.save_results_cache(
+                    Path(scratch) / "results.pickle", run.scenario, chosen_replications, chosen_seed, precomputed
+                )
+            )
+        try:
+            execute_notebook(notebook, folder / EXECUTED_NAME, parameters, cwd=folder, progress=progress)
+        except UserError as error:
+            # The run folder is discarded on failure: keep the partly executed notebook for inspection.
+            kept = Path(tempfile.gettempdir()) / f"sharedhr-failed-{folder.name.lstrip('.')}.ipynb"
+            if (folder / EXECUTED_NAME).exists():
+                shutil.copyfile(folder / EXECUTED_NAME, kept)
+                raise UserError([*error.problems, f"the partly executed notebook is in {kept}"]) from None
+            raise
+    render_html(folder / EXECUTED_NAME, folder / HTML_NAME, title=f"Board briefing: {run.scenario.name}")
+    files = {
+        "notebook": Path(EXECUTED_NAME),
+        "html": Path(HTML_NAME),
+        "excel": Path(EXCEL_NAME),
+        "plots": Path(PLOTS_DIR),
+        "status": Path(STATUS_NAME),
+    }
+    absent = [str(name) for name in files.values() if not (folder / name).exists()]
+    if absent:
+        raise UserError(f"the briefing notebook did not write {', '.join(absent)}")
+    return files
+
+
+def run_brief(args: argparse.Namespace) -> int:
+    scenario = scenario_from_args(args)
+    if args.replications is not None and args.replications < 1:
+        raise UserError(f"--replications must be at least 1, got {args.replications}")
+    if args.workers < 1:
+        raise UserError(f"--workers must be at least 1, got {args.workers}")
+    seed = args.seed if args.seed is not None else scenario.simulation.seed
+    with RunFolder(scenario, command="brief", seed=seed, root=args.results_dir) as run:
+        files = brief_into(
+            run,
+            args.scenario,
+            replications=args.replications,
+            seed=args.seed,
+            workers=args.workers,
+            overrides=args.overrides,
+            progress=not args.no_progress,
+        )
+        status = json.loads((run.working_dir / files["status"]).read_text(encoding="utf-8"))
+    assert run.path is not None
+    folder = run.path.resolve()
+    print(f"Briefing for {scenario.name}")
+    print(f"  HTML briefing:         {folder / files['html']}")
+    print(f"  Excel tariff schedule: {folder / files['excel']}")
+    print(f"  Figures:               {folder / files['plots']}/")
+    print(f"  Executed notebook:     {folder / files['notebook']}")
+    for line in status.get("missing", []):
+        print(f"  {line}")
+    return 0

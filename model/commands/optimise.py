@@ -1,0 +1,170 @@
+"""``sharedhr optimise [SCENARIO]``: the cheapest service catalogue (shared, in-house or external for every service and
+member) with its staffing, written to a new run folder under results/."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "optimise",
+        help="optimise the service catalogue: shared, in-house or external per service and member",
+        description=(
+            "Choose for every service and member the cheapest delivery mode (shared by the host team, in house or "
+            "external) and the staff of every team, so that every service meets its KPI. Writes decisions.csv, "
+            "staffing.csv, teams.csv, costs.csv, why.csv (the cost of each next-best choice) and summary.json to "
+            "results/<scenario>/<timestamp>-<seed>/. Money in pounds per year."
+        ),
+    )
+    add_scenario_arguments(parser)
+    add_results_argument(parser)
+    parser.add_argument(
+        "--no-why",
+        dest="explain",
+        action="store_false",
+        help="skip the re-solves that cost each decision's next-best choice (faster)",
+    )
+    parser.add_argument(
+        "--force",
+        action="append",
+        default=[],
+        metavar="SERVICE:MEMBER=MODE",
+        help="force a decision, e.g. --force 'od_learning:East and North Hertfordshire CCG=external' (repeatable)",
+    )
+    parser.add_argument(
+        "--coalitions",
+        action="store_true",
+        help="also compute c(S) for every coalition of members (coalition_costs.csv, for the tariff game)",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="processes for --coalitions (default 2)")
+    parser.add_argument(
+        "--seasonal-peak", action="store_true", help="size teams for the busiest month instead of the annual mean"
+    )
+    parser.add_argument(
+        "--fte-step", type=float, default=0.5, help="staffing step in FTE (0.5: half-time pools allowed; 1: whole)"
+    )
+    parser.add_argument(
+        "--measure",
+        choices=["sojourn", "wait"],
+        default="sojourn",
+        help="KPI clock for the queueing capacity: queue + work time (sojourn, default) or queue only (wait)",
+    )
+    parser.set_defaults(handler=run_optimise)
+
+
+def _forced(values: list[str]) -> dict[tuple[str, str], str]:
+    from model.errors import UserError
+
+    forced: dict[tuple[str, str], str] = {}
+    for value in values:
+        head, sep, mode = value.rpartition("=")
+        service, colon, member = head.partition(":")
+        if not sep or not colon or not service or not member or not mode:
+            raise UserError(f"--force {value}: expected SERVICE:MEMBER=MODE")
+        forced[(service.strip(), member.strip())] = mode.strip()
+    return forced
+
+
+def write_catalogue(run: Any, result: Any, extra: dict[str, Any] | None = None) -> None:
+    """Write a ``model.catalogue.CatalogueResult`` into a run folder (or sub-folder): ``summary.json`` (totals,
+    stand-alone costs, solve times, plus ``extra``), ``decisions.csv``, ``staffing.csv``, ``teams.csv``,
+    ``costs.csv``, ``why.csv`` and, when some modes were ruled out before solving, ``unavailable.csv``."""
+    summary = {
+        "status": result.status,
+        "total_cost_gbp_per_year": result.total_cost_gbp_per_year,
+        "standalone_total_gbp_per_year": result.standalone_total_gbp_per_year,
+        "saving_gbp_per_year": result.saving_gbp_per_year,
+        "standalone_gbp_per_year": result.standalone_gbp_per_year,
+        "solve_seconds": result.solve_seconds,
+        "why_seconds": result.why_seconds,
+        **(extra or {}),
+    }
+    run.write_json("summary.json", summary)
+    run.write_csv("decisions.csv", result.decisions)
+    run.write_csv("staffing.csv", result.staffing)
+    run.write_csv("teams.csv", result.teams)
+    run.write_csv("costs.csv", result.costs)
+    run.write_csv("why.csv", result.why)
+    if len(result.unavailable):
+        run.write_csv("unavailable.csv", result.unavailable)
+
+
+def run_optimise(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from model.catalogue import CatalogueOptions, optimise
+    from model.report import format_table
+    from model.results import RunFolder
+
+    scenario = scenario_from_args(args)
+    options = CatalogueOptions(fte_step=args.fte_step, measure=args.measure, seasonal_peak=args.seasonal_peak)
+    result = optimise(scenario, options=options, fixed=_forced(args.force), explain=args.explain)
+    coalitions = None
+    if args.coalitions:
+        from model.coalitions import coalition_costs, subadditivity_violations
+
+        table = coalition_costs(scenario, workers=args.workers, options=options)
+        coalitions = pd.DataFrame(
+            [
+                {
+                    "coalition": " + ".join(m for m in scenario.member_names if m in members),
+                    "size": len(members),
+                    "cost_gbp_per_year": cost,
+                    "standalone_sum_gbp_per_year": sum(table[frozenset([m])] for m in members),
+                }
+                for members, cost in sorted(table.items(), key=lambda kv: (len(kv[0]), sorted(kv[0])))
+            ]
+        )
+        violations = subadditivity_violations(table)
+
+    extra = {
+        "options": {
+            "fte_step": options.fte_step,
+            "measure": options.measure,
+            "seasonal_peak": options.seasonal_peak,
+        },
+        "forced": [f"{s}:{m}={o}" for (s, m), o in _forced(args.force).items()],
+    }
+    with RunFolder(scenario, command="optimise", root=args.results_dir) as run:
+        run.write_json("scenario.json", scenario.model_dump(mode="json"))
+        write_catalogue(run, result, extra)
+        if coalitions is not None:
+            run.write_csv("coalition_costs.csv", coalitions)
+
+    print(f"Scenario: {scenario.name}: optimal service catalogue ({result.status})")
+    print()
+    table = result.decision_table().reset_index()
+    print(format_table(table))
+    print()
+    host = result.teams[result.teams["team"] == "shared (host team)"]
+    if len(host):
+        staff = ", ".join(f"{row.people} {row.role}" for row in host.itertuples(index=False))
+        print(f"Host team: {int(host['people'].sum())} people ({staff})")
+    in_house = result.teams[result.teams["team"] != "shared (host team)"]
+    for team, rows in in_house.groupby("team", sort=False):
+        staff = ", ".join(f"{row.people} {row.role}" for row in rows.itertuples(index=False))
+        print(f"In-house team of {team}: {staff}")
+    print()
+    costs = result.cost_table().reset_index()
+    money = {column: "{:,.0f}" for column in costs.columns if column != "component"}
+    print("Annual cost by payer and component, GBP")
+    print(format_table(costs, money))
+    print()
+    print(
+        f"Total GBP {result.total_cost_gbp_per_year:,.0f} a year against GBP "
+        f"{result.standalone_total_gbp_per_year:,.0f} if every member went alone: saving GBP "
+        f"{result.saving_gbp_per_year:,.0f} ({result.saving_gbp_per_year / result.standalone_total_gbp_per_year:.0%})"
+        if result.standalone_total_gbp_per_year
+        else f"Total GBP {result.total_cost_gbp_per_year:,.0f} a year"
+    )
+    if len(result.unavailable):
+        print(f"{len(result.unavailable)} delivery options ruled out before solving: see unavailable.csv")
+    if coalitions is not None:
+        verdict = "subadditive" if not violations else f"NOT subadditive ({len(violations)} pairs of coalitions)"
+        print(f"Coalition costs: {len(coalitions)} coalitions, c(S) is {verdict}")
+    print(f"\nResults written to {run.path}")
+    return 0

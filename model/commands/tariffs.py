@@ -1,0 +1,134 @@
+"""``sharedhr tariffs [SCENARIO]``: fair tariffs per member (per-capita, activity-based, Shapley, nucleolus, closest
+core to per-capita) with the core check -- would any group of members do better alone? -- written to a new run folder
+(tariffs.csv, tariffs_by_service.csv, coalition_costs.csv, cost_lines.csv, core_check.json, tariffs.md)."""
+
+from __future__ import annotations
+
+import argparse
+
+from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
+from model.errors import UserError
+from model.report import format_table
+from model.results import RunFolder
+from model.scenario import Scenario
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "tariffs",
+        help="fair tariffs per member and the core check (would any group do better alone?)",
+        description=(
+            "Split the efficient annual cost of serving every member (the service catalogue optimiser's c(N)) by "
+            "per-capita, activity-based, Shapley, nucleolus and closest-core-to-per-capita rules, compare with "
+            "today's contributions and each member's stand-alone cost, and check every split against the core. "
+            "Money in pounds per year. Writes results/<scenario>/<timestamp>-<seed>/."
+        ),
+    )
+    add_scenario_arguments(parser)
+    parser.add_argument(
+        "--risk-premium",
+        default="0",
+        metavar="GBP|auto",
+        help=(
+            "host risk premium in pounds per year, charged to the non-host members by headcount (default 0); "
+            "'auto' estimates it by simulation (model.risk.host_risk_premium: expected extra host cost of "
+            "unplanned leave, paired replications with and without it)"
+        ),
+    )
+    parser.add_argument(
+        "--risk-replications",
+        type=int,
+        default=None,
+        metavar="N",
+        help="replications for --risk-premium auto (default: the scenario's simulation.replications)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="processes for the coalition costs (default 2)",
+    )
+    add_results_argument(parser)
+    parser.set_defaults(handler=run_tariffs)
+
+
+def risk_premium_from_args(args: argparse.Namespace, scenario: Scenario) -> tuple[float, str]:
+    """The premium in pounds per year and a line saying where it comes from (``--risk-premium GBP|auto``)."""
+    from model.tariffs import format_gbp
+
+    text = str(args.risk_premium).strip()
+    if text.lower() == "auto":
+        from model import risk
+
+        replications = args.risk_replications
+        if replications is not None and replications < 2:
+            raise UserError("--risk-replications must be at least 2 (the premium comes with a confidence interval)")
+        estimate = risk.host_risk_premium(scenario, replications, workers=max(1, args.workers))
+        premium = float(estimate.tariff_premium_gbp_per_year)
+        return premium, (
+            f"Host risk premium GBP {format_gbp(premium)} a year, estimated by simulation over "
+            f"{estimate.replications} paired replications (expected extra host cost of unplanned leave "
+            f"GBP {format_gbp(estimate.premium_gbp_per_year)}, 95% interval GBP {format_gbp(estimate.ci_low)} to "
+            f"{format_gbp(estimate.ci_high)}; floored at 0)"
+        )
+    try:
+        premium = float(text)
+    except ValueError:
+        raise UserError(f"--risk-premium: expected pounds per year or 'auto', got '{text}'") from None
+    return premium, f"Host risk premium GBP {format_gbp(premium)} a year (given)" if premium else ""
+
+
+def run_tariffs(args: argparse.Namespace) -> int:
+    from model.tariffs import METHOD_LABELS, METHODS, format_gbp, tariff_table
+
+    scenario = scenario_from_args(args)
+    premium, premium_line = risk_premium_from_args(args, scenario)
+    result = tariff_table(scenario, host_risk_premium_gbp_per_year=premium, workers=max(1, args.workers))
+    with RunFolder(
+        scenario,
+        command="tariffs",
+        root=args.results_dir,
+        extra_manifest={"host_risk_premium_gbp_per_year": premium, "risk_premium_source": str(args.risk_premium)},
+    ) as run:
+        result.write(run)
+    totals = result.totals
+    print(f"Scenario: {scenario.name} ({len(result.players)} members, host {result.host})")
+    print(
+        f"Cost to share c(N) GBP {format_gbp(totals['grand_coalition_cost_gbp_per_year'])} a year; members alone "
+        f"GBP {format_gbp(totals['stand_alone_total_gbp_per_year'])}; sharing saves "
+        f"GBP {format_gbp(totals['sharing_saving_gbp_per_year'])}"
+    )
+    if premium_line:
+        print(premium_line)
+    print()
+    table = result.member_table()
+    table = table.rename(
+        columns={
+            "member": "member",
+            "stand_alone": "stand-alone",
+            "net_today": "today (net)",
+            "risk_premium": "risk premium",
+            **{m: METHOD_LABELS[m].lower() for m in METHODS},
+        }
+    )
+    for column in table.columns:
+        if column not in ("member", "headcount"):
+            table[column] = [format_gbp(value) for value in table[column]]
+    print("Annual charge per member (GBP per year; invoice = column + risk premium)")
+    print(format_table(table))
+    print()
+    print("Would any group of members do better alone?")
+    for method in METHODS:
+        print(f"  {METHOD_LABELS[method]}: {result.core['methods'][method]['verdict']}")
+    if "today" in result.core:
+        print(f"  Today: {result.core['today']['verdict']}")
+    print()
+    print(
+        f"Surplus today GBP {format_gbp(totals['surplus_gbp_per_year'])} ({result.surplus_rule}): refunded "
+        f"GBP {format_gbp(totals['surplus_refunded_gbp_per_year'])}, "
+        f"invested GBP {format_gbp(totals['surplus_invested_gbp_per_year'])}"
+    )
+    for note in result.notes:
+        print(f"Note: {note}")
+    print(f"\nResults written to {run.path}")
+    return 0

@@ -1,0 +1,1011 @@
+"""Fair tariffs: what each member pays for the shared HR service under per-capita, activity-based and cooperative-game
+allocations, and whether any group of members would do better on its own.
+
+Members ask "is my per-capita contribution fair, and would any group of us do better alone?". This module answers
+with one table per member (pounds per year) and a core check of every column.
+
+The cost to share
+-----------------
+Every method splits the same total: ``c(N)``, the efficient annual cost of serving every member at the steady-state
+month (``model.demand.steady_state_month``: the last simulated month, full membership), from the coalition cost
+function ``c(S)`` (pounds per year for every non-empty group ``S`` of members). By default ``c`` is the service
+catalogue optimiser's (``model.coalitions.coalition_costs``: the optimal catalogue for ``S`` alone, including the host
+overhead once whenever ``S`` runs a shared service; ``c({i})`` is member ``i``'s stand-alone cost with every service
+in house or external). Any other cost function can be passed in (a callable of a ``frozenset`` of member names, or a
+precomputed ``{coalition: cost}`` mapping). ``c(N)`` includes the host overhead, so nothing is added to it.
+
+What each member's figure covers: the whole annual cost of its HR catalogue -- its charge for what it takes from the
+host team plus, where the optimal catalogue has it buy a service externally or keep it in house, that cost too
+(``own_delivery`` column). That is what makes the columns comparable with the stand-alone cost ``c({i})``.
+
+The methods (columns of ``TariffResult.by_member``)
+----------------------------------------------------
+* ``per_capita`` -- today's practice applied to the efficient cost: the cost of each shared service is split among
+  the members that take it from the host, in proportion to headcount (a member that does not take a service pays
+  nothing for it; that is partial membership); the host overhead among all members that take anything from the host,
+  by headcount; a member's own external or in-house costs are its own.
+* ``activity_based`` -- each cost by the driver it arises from: host staff and fixed system costs of a service by the
+  work hours each member generates (``expected_annual_demand.work_hours_per_year``), per-head licences and joint
+  purchases by headcount (the per-head part) and by cases (the per-case part), the host overhead by each member's
+  work hours on shared services.
+* ``shapley`` -- each member pays its average extra cost of joining the others, over every order of joining.
+* ``nucleolus`` -- the split that makes the unhappiest group as happy as possible (then the next one, ...); in the
+  core whenever the core is not empty.
+* ``closest_core`` -- the core allocation nearest to the per-capita column (the smallest change to today's rule that
+  no group could walk away from; the per-capita column itself when it is already in the core).
+
+Per service (``by_member_service``, for the finance schedule): per-capita and activity-based come out per service by
+construction; a game column's member total is spread over the member's services in proportion to its activity-based
+charges (the game fixes the total, not the service split).
+
+Decisions
+---------
+* Host risk premium (``host_risk_premium_gbp_per_year``, from the risk model): what hosting costs the host in expected
+  unplanned-leave backfill and KPI breaches. It is charged to the NON-host members in proportion to headcount so the
+  host is cost-neutral, and shown as its own column, the same for every method: a member's invoice under method M is
+  ``M + risk_premium``, so every method collects the same ``c(N) + premium``. The core check is done on the cost
+  shares without the premium: any group that left would have to host itself and carry the same kind of risk, which
+  ``c(S)`` does not price.
+* Today's contributions: ``tariff.per_capita_rate_gbp_per_head x headcount`` (break-even rate when unset; with
+  ``tariff.method = "assessed_share"`` the shares of that total). Surplus = contributions - today's actual cost
+  (``model.summary.cost_summary``: host team as staffed, non-pay, overhead). ``refund_pro_rata``: the surplus goes back
+  in proportion to contributions (``surplus_refund``, ``net_today``); ``invest``: it is kept as an investment line
+  (the case study's 2015 surplus of GBP 50,000 paid back and/or invested in ESR self-service and a website). A deficit
+  (negative surplus) is recovered from members in proportion to contributions under either rule.
+* "Would any group of us do better alone?": for every column the coalition with the largest excess
+  ``x(S) - c(S)`` (what the group pays beyond its own stand-alone cost); positive means it would walk away. Today's
+  net payments get the same test (they do not sum to ``c(N)``, so it is a walk-away test, not a core test).
+* Members with no demand at the steady-state month (they have left, or not yet joined) are not players.
+* When the cost function has no cost breakdown (a user-supplied ``c``), the per-service lines are today's provision
+  costs (host pay by work hours, non-pay, overhead; ``today_cost_lines``) scaled to ``c(N)``, and a note says so.
+
+Units: pounds per year throughout.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from model import games, summary
+from model.demand import expected_annual_demand, steady_state_month
+from model.errors import UserError
+from model.scenario import Mode, Scenario
+
+METHODS: tuple[str, ...] = ("per_capita", "activity_based", "shapley", "nucleolus", "closest_core")
+METHOD_LABELS: dict[str, str] = {
+    "per_capita": "Per-capita",
+    "activity_based": "Activity-based",
+    "shapley": "Shapley",
+    "nucleolus": "Nucleolus",
+    "closest_core": "Closest core",
+}
+TODAY = "today"
+HOST_OVERHEAD = "host_overhead"
+HOST_RISK_PREMIUM = "host_risk_premium"
+DRIVERS: dict[str, str] = {
+    "work_hours": "work_hours_per_year",
+    "headcount": "headcount",
+    "cases": "cases_per_year",
+}
+LINE_COLUMNS = ["service", "item", "mode", "members", "driver", "gbp_per_year"]
+"""Cost lines: one annual cost (``gbp_per_year``) of ``service`` (or ``HOST_OVERHEAD``), shared by ``members`` (a tuple
+of member names; one name for a member's own cost), split under the activity rule by ``driver`` (a key of
+``DRIVERS``). ``mode`` is shared, in_house, external or host."""
+
+CostFunction = Callable[[frozenset[str]], float] | Mapping[Any, float]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Usage: who takes what at the steady-state month
+
+
+def member_usage(scenario: Scenario, month: int | None = None) -> pd.DataFrame:
+    """Expected annual demand per member and service at ``month`` (default: the steady-state month).
+
+    Columns: member, service, mode (today's provision), headcount, cases_per_year, work_hours_per_year.
+    """
+    demand = expected_annual_demand(scenario, month)
+    return demand[["member", "service", "mode", "headcount", "cases_per_year", "work_hours_per_year"]].reset_index(
+        drop=True
+    )
+
+
+def active_members(scenario: Scenario, usage: pd.DataFrame | None = None) -> list[str]:
+    """Members (scenario order) with some demand at the steady-state month: the players of the tariff game."""
+    usage = member_usage(scenario) if usage is None else usage
+    present = set(usage["member"])
+    return [name for name in scenario.member_names if name in present]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Cost lines
+
+
+def _lines_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=LINE_COLUMNS)
+    frame["gbp_per_year"] = frame["gbp_per_year"].astype(float)
+    return frame[frame["gbp_per_year"] != 0.0].reset_index(drop=True)
+
+
+def _line(service: str, item: str, mode: str, members: Sequence[str], driver: str, amount: float) -> dict[str, Any]:
+    return {
+        "service": service,
+        "item": item,
+        "mode": mode,
+        "members": tuple(members),
+        "driver": driver,
+        "gbp_per_year": float(amount),
+    }
+
+
+def today_cost_lines(scenario: Scenario) -> pd.DataFrame:
+    """Cost lines of today's provision at the steady-state month (pounds per year; columns ``LINE_COLUMNS``).
+
+    Host pay (the scenario's roles as staffed, ``summary.host_staff_cost``) is split over the shared services in
+    proportion to their work hours; each shared service's fixed cost, per-head licences and joint purchases (at the
+    pooled tier) are its own lines; external purchases of a member are that member's own lines; in-house teams
+    (``in_house_fte``) are the member's own cost, spread over its in-house services by work hours; the host overhead
+    is one line over every member that takes a shared service. Apart from in-house staff (which
+    ``summary.cost_summary`` does not count) the lines sum to ``cost_summary``'s total cost.
+    """
+    usage = member_usage(scenario)
+    rows: list[dict[str, Any]] = []
+    shared = usage[usage["mode"] == Mode.SHARED.value]
+    pay = float(summary.host_staff_cost(scenario)["cost_gbp_per_year"].sum())
+    shared_hours = float(shared["work_hours_per_year"].sum())
+    for service_name, group in shared.groupby("service", sort=False):
+        service = scenario.service(str(service_name))
+        users = list(group["member"])
+        hours = float(group["work_hours_per_year"].sum())
+        if shared_hours > 0:
+            rows.append(
+                _line(str(service_name), "host staff", "shared", users, "work_hours", pay * hours / shared_hours)
+            )
+        option = service.delivery.shared
+        if option is None:
+            continue
+        heads = float(group["headcount"].sum())
+        rows.append(
+            _line(
+                str(service_name),
+                "shared systems (fixed)",
+                "shared",
+                users,
+                "work_hours",
+                option.fixed_cost_gbp_per_year,
+            )
+        )
+        rows.append(
+            _line(
+                str(service_name),
+                "shared licences (per head)",
+                "shared",
+                users,
+                "headcount",
+                option.per_head_cost_gbp_per_year * heads,
+            )
+        )
+        if option.buys_externally and service.delivery.external is not None:
+            tier = service.delivery.external.tier_for(heads)
+            rows.append(
+                _line(
+                    str(service_name),
+                    "joint purchase (per head)",
+                    "shared",
+                    users,
+                    "headcount",
+                    tier.price_gbp_per_head_per_year * heads,
+                )
+            )
+            rows.append(
+                _line(
+                    str(service_name),
+                    "joint purchase (per case)",
+                    "shared",
+                    users,
+                    "cases",
+                    tier.price_gbp_per_case * float(group["cases_per_year"].sum()),
+                )
+            )
+    for row in usage.itertuples(index=False):
+        service = scenario.service(str(row.service))
+        if row.mode == Mode.EXTERNAL.value and service.delivery.external is not None:
+            tier = service.delivery.external.tier_for(row.headcount)
+            cost = tier.price_gbp_per_head_per_year * row.headcount + tier.price_gbp_per_case * row.cases_per_year
+            rows.append(_line(str(row.service), "external purchase", "external", [str(row.member)], "cases", cost))
+        elif row.mode == Mode.IN_HOUSE.value and service.delivery.in_house is not None:
+            option = service.delivery.in_house
+            cost = option.fixed_cost_gbp_per_year + option.per_head_cost_gbp_per_year * row.headcount
+            rows.append(
+                _line(
+                    str(row.service), "in-house systems and licences", "in_house", [str(row.member)], "headcount", cost
+                )
+            )
+    for member in scenario.members:
+        team = sum(fte * scenario.role(role).loaded_cost_gbp_per_year for role, fte in member.in_house_fte.items())
+        own = usage[(usage["member"] == member.name) & (usage["mode"] == Mode.IN_HOUSE.value)]
+        hours = float(own["work_hours_per_year"].sum())
+        if team <= 0 or own.empty:
+            continue
+        for row in own.itertuples(index=False):
+            share = row.work_hours_per_year / hours if hours > 0 else 1.0 / len(own)
+            rows.append(
+                _line(str(row.service), "in-house staff", "in_house", [member.name], "work_hours", team * share)
+            )
+    if len(shared):
+        hosted = [m for m in scenario.member_names if m in set(shared["member"])]
+        rows.append(
+            _line(HOST_OVERHEAD, "host overhead", "host", hosted, "work_hours", scenario.host.overhead_gbp_per_year)
+        )
+    return _lines_frame(rows)
+
+
+def catalogue_cost_lines(scenario: Scenario, options: Any = None) -> pd.DataFrame:
+    """Cost lines of the optimal service catalogue for all members (``model.catalogue.optimise``), pounds per year.
+
+    Host-team staff of a service, its fixed system cost and the host overhead are shared by the members that take it
+    from the host; per-head licences and joint purchases (at the pooled tier) are split into their per-head and
+    per-case parts; in-house staff, in-house systems and external purchases are the member's own lines. The lines sum
+    to the optimum's total cost, which is ``c(N)``.
+    """
+    from model import catalogue
+
+    options = options or catalogue.CatalogueOptions()
+    result = catalogue.optimise(scenario, options=options, explain=False)
+    instance = catalogue.build_instance(scenario, options)
+    mode_of = {(str(r.service), str(r.member)): str(r.mode) for r in result.decisions.itertuples(index=False)}
+    sharers: dict[str, list[str]] = {}
+    for (service, member), mode in mode_of.items():
+        if mode == catalogue.SHARED:
+            sharers.setdefault(service, []).append(member)
+    order = {name: i for i, name in enumerate(scenario.member_names)}
+    for users in sharers.values():
+        users.sort(key=order.__getitem__)
+    rows: list[dict[str, Any]] = []
+    for row in result.staffing.itertuples(index=False):
+        what = f"{row.role} {row.fte:g} FTE"
+        if row.team == catalogue.HOST_TEAM:
+            users = sharers.get(str(row.service), [])
+            rows.append(
+                _line(str(row.service), f"host staff ({what})", "shared", users, "work_hours", row.cost_gbp_per_year)
+            )
+        else:
+            rows.append(
+                _line(
+                    str(row.service),
+                    f"in-house staff ({what})",
+                    "in_house",
+                    [str(row.team)],
+                    "work_hours",
+                    row.cost_gbp_per_year,
+                )
+            )
+    for pair in instance.pairs:
+        mode = mode_of.get((pair.service, pair.member))
+        if mode == catalogue.EXTERNAL:
+            rows.append(
+                _line(pair.service, "external purchase", "external", [pair.member], "cases", pair.external_cost_gbp)
+            )
+        elif mode == catalogue.IN_HOUSE:
+            rows.append(
+                _line(
+                    pair.service,
+                    "in-house systems and licences",
+                    "in_house",
+                    [pair.member],
+                    "headcount",
+                    pair.in_house_cost_gbp,
+                )
+            )
+    for service, users in sharers.items():
+        pool = instance.shared[service]
+        per_head = sum(p.shared_per_head_cost_gbp for p in instance.pairs if p.service == service and p.member in users)
+        rows.append(_line(service, "shared systems (fixed)", "shared", users, "work_hours", pool.fixed_cost_gbp))
+        rows.append(_line(service, "shared licences (per head)", "shared", users, "headcount", per_head))
+        if pool.tiers:
+            pooled = [p for p in instance.pairs if p.service == service and p.member in users]
+            heads = sum(p.headcount for p in pooled)
+            tier = max((t for t in pool.tiers if heads >= t[0]), key=lambda t: t[0])
+            rows.append(_line(service, "joint purchase (per head)", "shared", users, "headcount", tier[1] * heads))
+            rows.append(
+                _line(
+                    service,
+                    "joint purchase (per case)",
+                    "shared",
+                    users,
+                    "cases",
+                    tier[2] * sum(p.cases_per_year for p in pooled),
+                )
+            )
+    if sharers:
+        hosted = sorted({m for users in sharers.values() for m in users}, key=order.__getitem__)
+        rows.append(_line(HOST_OVERHEAD, "host overhead", "host", hosted, "work_hours", instance.overhead_gbp))
+    lines = _lines_frame(rows)
+    total = float(lines["gbp_per_year"].sum())
+    if not math.isclose(total, result.total_cost_gbp_per_year, rel_tol=1e-6, abs_tol=1e-2):
+        raise RuntimeError(
+            f"internal check failed: catalogue cost lines sum to {total:,.2f}, the optimum is "
+            f"{result.total_cost_gbp_per_year:,.2f}"
+        )
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Splitting cost lines among members
+
+
+def _weights(
+    line: Any,
+    rule: str,
+    heads: Mapping[str, float],
+    quantity: Mapping[tuple[str, str, str], float],
+    shared_services: Mapping[str, set[str]],
+) -> dict[str, float]:
+    """Weight of each member of a cost line under ``rule`` (per_capita: headcount; activity_based: the driver)."""
+    members = list(line.members)
+    if rule == "per_capita" or line.driver == "headcount":
+        weights = {m: heads.get(m, 0.0) for m in members}
+    elif line.service == HOST_OVERHEAD:
+        weights = {
+            m: math.fsum(quantity.get((m, s, line.driver), 0.0) for s in shared_services.get(m, set())) for m in members
+        }
+    else:
+        weights = {m: quantity.get((m, line.service, line.driver), 0.0) for m in members}
+    if math.fsum(weights.values()) <= 0:
+        weights = {m: heads.get(m, 0.0) for m in members}
+    if math.fsum(weights.values()) <= 0:
+        weights = dict.fromkeys(members, 1.0)
+    return weights
+
+
+def allocate_lines(lines: pd.DataFrame, usage: pd.DataFrame, rule: str) -> pd.DataFrame:
+    """Split every cost line among its members: ``rule`` is ``per_capita`` (by headcount) or ``activity_based`` (by
+    the line's driver: work hours, headcount or cases; the host overhead by work hours on shared services).
+
+    A member only ever pays for lines it is a member of, so a member that does not take a service pays nothing for
+    it. Returns member, service, gbp_per_year (one row per member and service, summed over lines); the amounts sum
+    to the lines' total.
+    """
+    if rule not in ("per_capita", "activity_based"):
+        raise ValueError(f"rule must be per_capita or activity_based, got {rule!r}")
+    heads: dict[str, float] = {}
+    quantity: dict[tuple[str, str, str], float] = {}
+    for row in usage.itertuples(index=False):
+        heads[str(row.member)] = float(row.headcount)
+        for driver, column in DRIVERS.items():
+            quantity[(str(row.member), str(row.service), driver)] = float(getattr(row, column))
+    shared_services: dict[str, set[str]] = {}
+    for line in lines.itertuples(index=False):
+        if line.mode == "shared":
+            for m in line.members:
+                shared_services.setdefault(m, set()).add(str(line.service))
+    amounts: dict[tuple[str, str], list[float]] = {}
+    for line in lines.itertuples(index=False):
+        weights = _weights(line, rule, heads, quantity, shared_services)
+        total = math.fsum(weights.values())
+        for member, weight in weights.items():
+            amounts.setdefault((member, str(line.service)), []).append(line.gbp_per_year * weight / total)
+    rows = [
+        {"member": member, "service": service, "gbp_per_year": math.fsum(parts)}
+        for (member, service), parts in amounts.items()
+    ]
+    return pd.DataFrame(rows, columns=["member", "service", "gbp_per_year"])
+
+
+def _member_totals(per_service: pd.DataFrame, players: Sequence[str]) -> dict[str, float]:
+    sums = per_service.groupby("member")["gbp_per_year"].apply(lambda s: math.fsum(s))
+    return {p: float(sums.get(p, 0.0)) for p in players}
+
+
+def _spread(total: Mapping[str, float], weights: pd.DataFrame, method: str) -> pd.DataFrame:
+    """Spread each member's total over its services in proportion to ``weights`` (member, service, gbp_per_year)."""
+    parts: dict[str, list[tuple[str, float]]] = {}
+    for row in weights.itertuples(index=False):
+        parts.setdefault(str(row.member), []).append((str(row.service), float(row.gbp_per_year)))
+    rows = []
+    for member, amount in total.items():
+        mine = parts.get(member, [])
+        if not mine:
+            rows.append({"member": member, "service": "(all)", "method": method, "gbp_per_year": amount})
+            continue
+        base = math.fsum(value for _, value in mine)
+        for service, value in mine:
+            share = value / base if base > 0 else 1.0 / len(mine)
+            rows.append({"member": member, "service": service, "method": method, "gbp_per_year": amount * share})
+    return pd.DataFrame(rows, columns=["member", "service", "method", "gbp_per_year"])
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The game
+
+
+def build_game(players: Sequence[str], cost_function: CostFunction) -> games.CostGame:
+    """The cost game on ``players`` from a callable ``c(frozenset) -> pounds per year`` or a ``{coalition: cost}``
+    mapping (keys: frozensets / iterables of names, or ``"A+B"`` strings). Coalitions in the mapping that name
+    non-players (members with no demand at the steady-state month) are ignored. Raises ``UserError`` for a missing
+    coalition or a bad value."""
+    try:
+        if callable(cost_function):
+            table: dict[frozenset[str], float] = {}
+            for size in range(1, len(players) + 1):
+                for combo in itertools.combinations(players, size):
+                    coalition = frozenset(combo)
+                    table[coalition] = cost_function(coalition)
+            return games.CostGame.from_table(table, players)
+        known = set(players)
+        parsed: dict[frozenset[str], float] = {}
+        for key, value in cost_function.items():
+            names = [p.strip() for p in key.split("+")] if isinstance(key, str) else list(key)
+            if not set(names) <= known:
+                continue
+            parsed[frozenset(names)] = value
+        return games.CostGame.from_table(parsed, players)
+    except games.GameError as error:
+        raise UserError(f"coalition costs: {error}") from None
+
+
+def _names(coalition: frozenset[str], players: Sequence[str]) -> str:
+    ordered = [p for p in players if p in coalition]
+    if len(ordered) == 1:
+        return f"{ordered[0]} alone"
+    return " + ".join(ordered)
+
+
+def verdict(check: games.CoreCheck, players: Sequence[str]) -> str:
+    """One sentence a board reads: would any group of members be better off on its own under this allocation?"""
+    if not check.worst_coalition:
+        return "one member: nothing to compare"
+    names = _names(check.worst_coalition, players)
+    if check.max_excess > check.tolerance:
+        others = check.n_blocking - 1
+        tail = f"; {others} other group(s) would also save by leaving" if others > 0 else ""
+        return f"Not in the core: {names} would save GBP {format_gbp(check.max_excess)} a year by going it alone{tail}."
+    return (
+        "In the core: no group of members would save by leaving "
+        f"(closest to leaving: {names}, GBP {format_gbp(-check.max_excess)} a year to spare)."
+    )
+
+
+def today_verdict(check: games.CoreCheck, players: Sequence[str], paid_today: float, grand: float) -> str:
+    """The walk-away sentence for today's net payments (which fund today's cost, not the efficient ``c(N)``)."""
+    gap = paid_today - grand
+    efficient = (
+        f" Serving every member with the efficient catalogue would cost GBP {format_gbp(grand)}, GBP {format_gbp(gap)} a year less "
+        "than today's net payments."
+        if gap > check.tolerance
+        else ""
+    )
+    if not check.worst_coalition:
+        return "one member: nothing to compare"
+    names = _names(check.worst_coalition, players)
+    if check.max_excess > check.tolerance:
+        others = check.n_blocking - 1
+        tail = f" ({others} other group(s) would also pay less)" if others > 0 else ""
+        return (
+            f"At today's net payments {names} would pay GBP {format_gbp(check.max_excess)} a year less by going it alone "
+            f"with an efficient catalogue{tail}.{efficient}"
+        )
+    return (
+        f"At today's net payments no group would pay less by going it alone (closest: {names}, GBP "
+        f"{format_gbp(-check.max_excess)} a year to spare).{efficient}"
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The result
+
+
+@dataclass
+class TariffResult:
+    """Tariffs per member under every method, in pounds per year (see the module docstring for the definitions).
+
+    * ``by_member``: one row per member: member, host, headcount, services_from_host, own_services, stand_alone
+      (``c({i})``), one column per method (``METHODS``: cost shares summing to ``c(N)``), own_delivery (the member's
+      own external/in-house costs, included in per_capita and activity_based), host_overhead (its share of the host
+      overhead inside the per_capita column: by headcount among the members that take anything from the host; the
+      other methods' shares are in ``by_member_service``), risk_premium, today_contribution,
+      surplus_refund, net_today, and ``saving_<method>`` = stand_alone - method.
+    * ``by_member_service``: member, service, method, gbp_per_year (long form; ``HOST_OVERHEAD`` and, when there is
+      a premium, ``HOST_RISK_PREMIUM`` appear as services; method ``today`` spreads today's contribution). Each
+      method's rows sum to ``c(N) + premium``; ``today``'s to the contributions.
+    * ``core``: JSON-ready: core non-empty?, least-core epsilon, and per method (and today's net payments) whether it
+      is in the core, the coalition with the largest excess and that excess (pounds per year), and a sentence.
+    * ``coalition_costs``: every coalition's ``c(S)``, the sum of its members' stand-alone costs and the saving.
+    * ``cost_lines``: the lines of ``c(N)`` that per-capita and activity-based split (``LINE_COLUMNS``).
+    * ``totals``: headline figures; ``notes``: sentences worth showing a reader.
+    """
+
+    scenario_name: str
+    players: tuple[str, ...]
+    host: str
+    adopted_method: str
+    surplus_rule: str
+    cost_source: str
+    by_member: pd.DataFrame
+    by_member_service: pd.DataFrame
+    core: dict[str, Any]
+    coalition_costs: pd.DataFrame
+    cost_lines: pd.DataFrame
+    totals: dict[str, float]
+    notes: list[str] = field(default_factory=list)
+
+    def member_table(self) -> pd.DataFrame:
+        """The board's table: member, headcount, stand-alone, today's net payment, each method, the risk premium."""
+        columns = ["member", "headcount", "stand_alone", "net_today", *METHODS, "risk_premium"]
+        return self.by_member[columns].copy()
+
+    def service_matrix(self, method: str) -> pd.DataFrame:
+        """Member x service table (pounds per year) of ``method`` with a Total column, members in scenario order."""
+        rows = self.by_member_service[self.by_member_service["method"] == method]
+        matrix = rows.pivot_table(
+            index="member", columns="service", values="gbp_per_year", aggfunc="sum", fill_value=0.0, sort=False
+        )
+        matrix = matrix.reindex(index=[p for p in self.players if p in matrix.index])
+        matrix["Total"] = matrix.sum(axis=1)
+        matrix.columns.name = None
+        return matrix
+
+    def to_markdown(self) -> str:
+        """A readable report: the member table, savings against going alone, the core verdicts, surplus, notes."""
+        t = self.totals
+        out = [f"# Tariffs: {self.scenario_name}", ""]
+        out.append(
+            f"All figures in pounds per year. Cost to share c(N) = GBP {format_gbp(t['grand_coalition_cost_gbp_per_year'])} "
+            f"(cost source: {self.cost_source}); every member alone would cost GBP "
+            f"{format_gbp(t['stand_alone_total_gbp_per_year'])} in all, so sharing saves GBP "
+            f"{format_gbp(t['sharing_saving_gbp_per_year'])}. Host: {self.host}. Today's method: {self.adopted_method}."
+        )
+        out.append("")
+        table = self.member_table()
+        table.columns = [
+            "Member",
+            "Headcount",
+            "Stand-alone",
+            "Today (net)",
+            *[METHOD_LABELS[m] for m in METHODS],
+            "Risk premium",
+        ]
+        out.append(markdown_table(table, total=True))
+        out.append("")
+        if t["host_risk_premium_gbp_per_year"]:
+            out.append(
+                f"Host risk premium GBP {format_gbp(t['host_risk_premium_gbp_per_year'])}: paid by the non-host members by "
+                "headcount, on top of any column (invoice = column + risk premium)."
+            )
+            out.append("")
+        out.append("## Saving against going alone (stand-alone cost - charge)")
+        out.append("")
+        saving = self.by_member[["member", *[f"saving_{m}" for m in METHODS]]].copy()
+        saving.columns = ["Member", *[METHOD_LABELS[m] for m in METHODS]]
+        out.append(markdown_table(saving, total=True))
+        out.append("")
+        out.append("## Would any group of us do better alone? (core check)")
+        out.append("")
+        core = self.core
+        out.append(
+            "The core is "
+            + ("not empty" if core["core_nonempty"] else "EMPTY: some group always saves by leaving")
+            + f" (least-core epsilon GBP {format_gbp(core['least_core_epsilon_gbp_per_year'])})."
+        )
+        out.append("")
+        for method in METHODS:
+            out.append(f"* **{METHOD_LABELS[method]}**: {core['methods'][method]['verdict']}")
+        today = core.get("today")
+        if today:
+            out.append(f"* **Today (net payments)**: {today['verdict']}")
+        out.append("")
+        out.append("## Surplus")
+        out.append("")
+        out.append(
+            f"Today's contributions GBP {format_gbp(t['today_contributions_gbp_per_year'])} against today's cost GBP "
+            f"{format_gbp(t['today_cost_gbp_per_year'])}: surplus GBP {format_gbp(t['surplus_gbp_per_year'])}; rule "
+            f"'{self.surplus_rule}': refunded GBP {format_gbp(t['surplus_refunded_gbp_per_year'])}, invested GBP "
+            f"{format_gbp(t['surplus_invested_gbp_per_year'])}."
+        )
+        if self.notes:
+            out.extend(["", "## Notes", ""])
+            out.extend(f"* {note}" for note in self.notes)
+        return "\n".join(out) + "\n"
+
+    def write(self, run: Any) -> None:
+        """Write tariffs.csv, tariffs_by_service.csv, coalition_costs.csv, cost_lines.csv, core_check.json and
+        tariffs.md into ``run`` (a ``model.results.RunFolder`` inside its ``with`` block)."""
+        run.write_csv("tariffs.csv", self.by_member)
+        run.write_csv("tariffs_by_service.csv", self.by_member_service)
+        run.write_csv("coalition_costs.csv", self.coalition_costs)
+        lines = self.cost_lines.copy()
+        lines["members"] = [" + ".join(m) for m in lines["members"]]
+        run.write_csv("cost_lines.csv", lines)
+        run.write_json("core_check.json", {**self.core, "totals": self.totals, "notes": self.notes})
+        run.write_text("tariffs.md", self.to_markdown())
+
+
+def format_gbp(value: float) -> str:
+    """Whole pounds with thousands separators, never ``-0``."""
+    return f"{int(round(value)):,}"
+
+
+def markdown_table(frame: pd.DataFrame, total: bool = False) -> str:
+    """A GitHub-markdown table; floats as whole pounds with thousands separators; optional Total row."""
+    shown = frame.copy()
+    if total:
+        sums: dict[str, Any] = {}
+        for i, column in enumerate(shown.columns):
+            if i == 0:
+                sums[column] = "Total"
+            elif pd.api.types.is_numeric_dtype(shown[column]) and not pd.api.types.is_bool_dtype(shown[column]):
+                sums[column] = shown[column].sum()
+            else:
+                sums[column] = ""
+        shown = pd.concat([shown, pd.DataFrame([sums])], ignore_index=True)
+
+    def cell(value: Any) -> str:
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return f"{format_gbp(value)}"
+        return str(value)
+
+    header = "| " + " | ".join(map(str, shown.columns)) + " |"
+    align = "|" + "|".join(" --- " if i == 0 else " ---: " for i in range(len(shown.columns))) + "|"
+    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in shown.itertuples(index=False)]
+    return "\n".join([header, align, *body])
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The main entry point
+
+
+def _default_costs(
+    scenario: Scenario, workers: int, catalogue_options: Any, cache_dir: Any
+) -> tuple[Mapping[frozenset[str], float], pd.DataFrame, str]:
+    from model import coalitions
+
+    costs = coalitions.coalition_costs(scenario, workers=workers, options=catalogue_options, cache_dir=cache_dir)
+    lines = catalogue_cost_lines(scenario, catalogue_options)
+    return costs, lines, "service catalogue optimiser (model.coalitions.coalition_costs)"
+
+
+def tariff_table(
+    scenario: Scenario,
+    cost_function: CostFunction | None = None,
+    host_risk_premium_gbp_per_year: float = 0.0,
+    *,
+    cost_lines: pd.DataFrame | None = None,
+    workers: int = 2,
+    catalogue_options: Any = None,
+    cache_dir: Any = None,
+) -> TariffResult:
+    """Tariffs per member under per-capita, activity-based, Shapley, nucleolus and closest-core allocations of the
+    efficient cost ``c(N)``, with stand-alone costs, today's contributions, the surplus rule, the host risk premium
+    and a core check of every column (pounds per year; see the module docstring).
+
+    ``cost_function``: ``c(S)`` as a callable of a frozenset of member names or a ``{coalition: cost}`` mapping;
+    default: the catalogue optimiser's (``workers`` processes, ``catalogue_options``, optional disk ``cache_dir``).
+    ``cost_lines``: the breakdown of ``c(N)`` (``LINE_COLUMNS``) that per-capita and activity-based split; default:
+    the optimal catalogue's lines with the default cost function, else today's provision lines scaled to ``c(N)``.
+    ``host_risk_premium_gbp_per_year`` (>= 0): charged to the non-host members by headcount.
+    """
+    premium = float(host_risk_premium_gbp_per_year)
+    if not math.isfinite(premium) or premium < 0:
+        raise UserError(
+            f"host risk premium must be a number >= 0 (pounds per year), got {host_risk_premium_gbp_per_year}"
+        )
+    usage = member_usage(scenario)
+    players = active_members(scenario, usage)
+    if not players:
+        raise UserError(f"no member has any demand in month {steady_state_month(scenario)} (the steady-state month)")
+    if len(players) > games.MAX_LP_PLAYERS:
+        raise UserError(f"{len(players)} members: the nucleolus and core checks handle at most {games.MAX_LP_PLAYERS}")
+    notes: list[str] = []
+    inactive = [m for m in scenario.member_names if m not in players]
+    if inactive:
+        notes.append(
+            f"Not in the tariff (no demand in month {steady_state_month(scenario)}, the steady-state month): "
+            + ", ".join(inactive)
+            + "."
+        )
+
+    if cost_function is None:
+        cost_function, default_lines, source = _default_costs(scenario, workers, catalogue_options, cache_dir)
+        if cost_lines is None:
+            cost_lines = default_lines
+    else:
+        source = "supplied cost function"
+    game = build_game(players, cost_function)
+    grand = game.grand_value
+    from_today = cost_lines is None
+    if from_today:
+        cost_lines = today_cost_lines(scenario)
+        notes.append(
+            "The cost function gives no breakdown: per-capita and activity-based split today's provision costs "
+            "(host pay by work hours, non-pay, overhead) scaled to c(N)."
+        )
+    lines = _check_lines(cost_lines, players, usage)
+    lines_total = math.fsum(lines["gbp_per_year"])
+    if lines_total <= 0:
+        raise UserError("cost lines sum to zero: nothing to split")
+    if not math.isclose(lines_total, grand, rel_tol=1e-9, abs_tol=1e-6):
+        if not from_today:
+            notes.append(
+                f"The cost lines (GBP {format_gbp(lines_total)}) were scaled to c(N) = GBP {format_gbp(grand)}."
+            )
+        lines = lines.assign(gbp_per_year=lines["gbp_per_year"] * grand / lines_total)
+
+    # --- allocations ----------------------------------------------------------------------------------------------
+    per_service = {rule: allocate_lines(lines, usage, rule) for rule in ("per_capita", "activity_based")}
+    allocations: dict[str, dict[str, float]] = {
+        rule: _member_totals(per_service[rule], players) for rule in per_service
+    }
+    allocations["shapley"] = games.shapley(game).to_dict()
+    try:
+        nucleolus = games.nucleolus(game)
+    except games.EmptyImputationSetError:
+        nucleolus = games.prenucleolus(game)
+        notes.append(
+            "c(N) exceeds the sum of stand-alone costs (no allocation gives everyone at most its stand-alone cost): "
+            "the nucleolus column is the prenucleolus."
+        )
+    allocations["nucleolus"] = nucleolus.to_dict()
+    closest = games.closest_core_allocation(game, allocations["per_capita"])
+    allocations["closest_core"] = closest.to_dict()
+    notes.extend(closest.notes)
+
+    # --- core checks ----------------------------------------------------------------------------------------------
+    epsilon = games.least_core_epsilon(game)
+    tolerance = games.REL_TOL * max(abs(float(v)) for v in game.table)
+    core: dict[str, Any] = {
+        "players": list(players),
+        "unit": "GBP per year",
+        "grand_coalition_cost_gbp_per_year": grand,
+        "core_nonempty": bool(epsilon <= tolerance),
+        "least_core_epsilon_gbp_per_year": float(epsilon),
+        "excess_meaning": "x(S) - c(S): how much more group S pays than its own stand-alone cost; > 0: it would leave",
+        "methods": {},
+    }
+    for method in METHODS:
+        check = core_check(game, allocations[method])
+        core["methods"][method] = _check_json(check, players)
+
+    # --- stand-alone, today, surplus, premium ---------------------------------------------------------------------
+    heads = {m.name: float(m.headcount) for m in scenario.members if m.name in players}
+    stand_alone = {p: game.value(frozenset([p])) for p in players}
+    today_summary = summary.cost_summary(scenario)
+    today_cost = today_summary["total_cost_gbp_per_year"]
+    today = today_contributions(scenario, players, today_cost)
+    contributions = math.fsum(today.values())
+    surplus = contributions - today_cost
+    rule = scenario.tariff.surplus_rule
+    refund_total = surplus if (rule == "refund_pro_rata" or surplus < 0) else 0.0
+    refund = {p: refund_total * today[p] / contributions if contributions > 0 else 0.0 for p in players}
+    net_today = {p: today[p] - refund[p] for p in players}
+    if len(players) > 1:
+        walk = core_check(game, {p: net_today[p] for p in players})
+        today_json = _check_json(walk, players)
+        today_json["verdict"] = today_verdict(walk, players, math.fsum(net_today.values()), grand)
+        today_json["budget_gap_gbp_per_year"] = float(math.fsum(net_today.values()) - grand)
+        today_json["note"] = "today's net payments fund today's cost, not c(N): a walk-away test, not a core test"
+        core["today"] = today_json
+    risk = risk_premium_shares(scenario, players, premium)
+
+    # --- tables ---------------------------------------------------------------------------------------------------
+    own = {p: 0.0 for p in players}
+    for line in lines.itertuples(index=False):
+        if len(line.members) == 1 and line.mode in ("in_house", "external"):
+            own[line.members[0]] += line.gbp_per_year
+    from_host: dict[str, list[str]] = {p: [] for p in players}
+    own_services: dict[str, list[str]] = {p: [] for p in players}
+    for line in lines.itertuples(index=False):
+        if line.service == HOST_OVERHEAD:
+            continue
+        target = from_host if line.mode == "shared" else own_services
+        for m in line.members:
+            if m in target and line.service not in target[m]:
+                target[m].append(line.service)
+    service_order = {s: i for i, s in enumerate(scenario.service_names)}
+    pc = per_service["per_capita"]
+    overhead_share = dict(
+        zip(
+            pc.loc[pc["service"] == HOST_OVERHEAD, "member"],
+            pc.loc[pc["service"] == HOST_OVERHEAD, "gbp_per_year"],
+            strict=True,
+        )
+    )
+    rows = []
+    for p in players:
+        row: dict[str, Any] = {
+            "member": p,
+            "host": p == scenario.host.member,
+            "headcount": int(heads[p]),
+            "services_from_host": ", ".join(sorted(from_host[p], key=lambda s: service_order.get(s, 99))),
+            "own_services": ", ".join(sorted(own_services[p], key=lambda s: service_order.get(s, 99))),
+            "stand_alone": stand_alone[p],
+        }
+        for method in METHODS:
+            row[method] = allocations[method][p]
+        row.update(
+            {
+                "own_delivery": own[p],
+                "host_overhead": overhead_share.get(p, 0.0),
+                "risk_premium": risk[p],
+                "today_contribution": today[p],
+                "surplus_refund": refund[p],
+                "net_today": net_today[p],
+            }
+        )
+        for method in METHODS:
+            row[f"saving_{method}"] = stand_alone[p] - allocations[method][p]
+        rows.append(row)
+    by_member = pd.DataFrame(rows)
+
+    frames = []
+    for rule_name, frame in per_service.items():
+        frames.append(frame.assign(method=rule_name)[["member", "service", "method", "gbp_per_year"]])
+    for method in ("shapley", "nucleolus", "closest_core"):
+        frames.append(_spread(allocations[method], per_service["activity_based"], method))
+    if premium > 0:
+        for method in METHODS:
+            frames.append(
+                pd.DataFrame(
+                    [
+                        {"member": p, "service": HOST_RISK_PREMIUM, "method": method, "gbp_per_year": risk[p]}
+                        for p in players
+                        if risk[p] > 0
+                    ]
+                )
+            )
+    today_lines = today_cost_lines(scenario)
+    today_weights = (
+        allocate_lines(today_lines, usage, "activity_based") if len(today_lines) else per_service["activity_based"]
+    )
+    frames.append(_spread(today, today_weights, TODAY))
+    by_member_service = pd.concat(frames, ignore_index=True)
+
+    coalition_rows = []
+    for mask in range(1, 1 << len(players)):
+        members = game.coalition(mask)
+        cost = float(game.table[mask])
+        alone = math.fsum(stand_alone[m] for m in members)
+        coalition_rows.append(
+            {
+                "coalition": games.coalition_key(members, players),
+                "size": len(members),
+                "cost_gbp_per_year": cost,
+                "stand_alone_sum_gbp_per_year": alone,
+                "saving_gbp_per_year": alone - cost,
+            }
+        )
+    coalition_costs = (
+        pd.DataFrame(coalition_rows).sort_values(["size", "coalition"], kind="stable").reset_index(drop=True)
+    )
+    if not game.is_subadditive():
+        notes.append("c(S) is not subadditive: some group costs more together than split into smaller groups.")
+
+    invested = surplus if (rule == "invest" and surplus > 0) else 0.0
+    totals = {
+        "grand_coalition_cost_gbp_per_year": grand,
+        "stand_alone_total_gbp_per_year": math.fsum(stand_alone.values()),
+        "sharing_saving_gbp_per_year": math.fsum(stand_alone.values()) - grand,
+        "host_risk_premium_gbp_per_year": premium,
+        "charged_total_gbp_per_year": grand + premium,
+        "today_contributions_gbp_per_year": contributions,
+        "today_cost_gbp_per_year": today_cost,
+        "surplus_gbp_per_year": surplus,
+        "surplus_refunded_gbp_per_year": refund_total,
+        "surplus_invested_gbp_per_year": invested,
+        "member_headcount": math.fsum(heads.values()),
+        "host_overhead_gbp_per_year": math.fsum(lines.loc[lines["service"] == HOST_OVERHEAD, "gbp_per_year"]),
+    }
+    return TariffResult(
+        scenario_name=scenario.name,
+        players=tuple(players),
+        host=scenario.host.member,
+        adopted_method=scenario.tariff.method,
+        surplus_rule=rule,
+        cost_source=source,
+        by_member=by_member,
+        by_member_service=by_member_service,
+        core=core,
+        coalition_costs=coalition_costs,
+        cost_lines=lines,
+        totals=totals,
+        notes=notes,
+    )
+
+
+def _check_lines(lines: pd.DataFrame, players: Sequence[str], usage: pd.DataFrame) -> pd.DataFrame:
+    """Validate cost lines: the columns, known drivers, members that are players, finite amounts."""
+    missing = [c for c in LINE_COLUMNS if c not in lines.columns]
+    if missing:
+        raise UserError(f"cost lines need columns {', '.join(LINE_COLUMNS)}; missing {', '.join(missing)}")
+    known = set(players)
+    out = lines[LINE_COLUMNS].copy()
+    out["members"] = [
+        tuple(m) if not isinstance(m, str) else tuple(x.strip() for x in m.split("+")) for m in out["members"]
+    ]
+    for line in out.itertuples(index=False):
+        if line.driver not in DRIVERS:
+            raise UserError(
+                f"cost line {line.service}/{line.item}: unknown driver '{line.driver}'; use {', '.join(DRIVERS)}"
+            )
+        if not line.members or not set(line.members) <= known:
+            raise UserError(
+                f"cost line {line.service}/{line.item}: members {', '.join(line.members) or '(none)'} must be "
+                f"players ({', '.join(players)})"
+            )
+        if not math.isfinite(float(line.gbp_per_year)):
+            raise UserError(f"cost line {line.service}/{line.item}: amount is not a finite number")
+    return out.reset_index(drop=True)
+
+
+def core_check(game: games.CostGame, allocation: Mapping[str, float]) -> games.CoreCheck:
+    """``games.core_check``, with ties for the largest excess (within the core tolerance) broken towards the
+    smallest group, then the first in member order, so the group named to a board does not depend on rounding."""
+    check = games.core_check(game, allocation)
+    if game.n == 1:
+        return check
+    values = games.excesses(game, allocation)
+    full = (1 << game.n) - 1
+    tied = [mask for mask in range(1, full) if values[mask] >= check.max_excess - check.tolerance]
+    order = {p: i for i, p in enumerate(game.players)}
+
+    def key(mask: int) -> tuple[int, list[int]]:
+        members = game.coalition(mask)
+        return len(members), sorted(order[p] for p in members)
+
+    best = min(tied, key=key)
+    return dataclasses.replace(check, worst_coalition=game.coalition(best))
+
+
+def _check_json(check: games.CoreCheck, players: Sequence[str]) -> dict[str, Any]:
+    return {
+        "in_core": bool(check.in_core),
+        "worst_coalition": [p for p in players if p in check.worst_coalition],
+        "excess_gbp_per_year": float(check.max_excess) if math.isfinite(check.max_excess) else None,
+        "coalitions_that_would_leave": int(check.n_blocking),
+        "verdict": verdict(check, players),
+    }
+
+
+def today_contributions(scenario: Scenario, players: Sequence[str], today_cost: float) -> dict[str, float]:
+    """Today's contribution per member, pounds per year: ``per_capita_rate_gbp_per_head x headcount`` (break-even
+    rate, today's cost / headcount, when unset); with ``tariff.method = "assessed_share"`` that total is split by
+    ``tariff.shares`` (renormalised over the players)."""
+    heads = {m.name: float(m.headcount) for m in scenario.members if m.name in players}
+    total_heads = math.fsum(heads.values())
+    rate = scenario.tariff.per_capita_rate_gbp_per_head
+    if rate is None:
+        rate = today_cost / total_heads
+    contributions = {p: rate * heads[p] for p in players}
+    tariff = scenario.tariff
+    if tariff.method == "assessed_share" and tariff.shares:
+        shares = {p: tariff.shares.get(p, 0.0) for p in players}
+        weight = math.fsum(shares.values())
+        total = math.fsum(contributions.values())
+        if weight > 0:
+            contributions = {p: total * shares[p] / weight for p in players}
+    return contributions
+
+
+def risk_premium_shares(scenario: Scenario, players: Sequence[str], premium: float) -> dict[str, float]:
+    """The host risk premium split among the NON-host players by headcount (the host pays none), pounds per year.
+
+    Raises ``UserError`` if there is a premium but no non-host member to pay it.
+    """
+    shares = dict.fromkeys(players, 0.0)
+    if premium == 0:
+        return shares
+    payers = [m for m in scenario.members if m.name in players and m.name != scenario.host.member]
+    if not payers:
+        raise UserError("a host risk premium needs at least one non-host member to pay it")
+    heads = math.fsum(m.headcount for m in payers)
+    for m in payers:
+        shares[m.name] = premium * m.headcount / heads
+    return shares
