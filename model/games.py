@@ -245,13 +245,7 @@ class CostGame:
         values = np.array(table, dtype=np.float64)
         if values.shape != (1 << self.n,):
             raise GameError(f"table must have 2**n = {1 << self.n} values, got shape {values.shape}")
-        if not np.all(np.isfinite(values)):
-            bad = int(np.flatnonzero(~np.isfinite(values))[0])
-            raise InvalidValueError(f"value of coalition {self._key(bad)!r} is not finite ({values[bad]})")
-        if values[0] != 0.0:
-            raise InvalidValueError(f"the empty coalition must have value 0, got {values[0]}")
-        values.setflags(write=False)
-        self._table: np.ndarray | None = values
+        self._table: np.ndarray | None = self._checked_table(values)
         self._scalar: Callable[[frozenset[str]], float] | None = None
         self._vector: Callable[[np.ndarray], np.ndarray] | None = None
         self._prefix: Callable[[np.ndarray], np.ndarray] | None = None
@@ -411,6 +405,17 @@ class CostGame:
 
     # -- accessors ---------------------------------------------------------------------------------------------
 
+    def _checked_table(self, values: np.ndarray) -> np.ndarray:
+        """``values`` (all ``2**n`` coalitions by bitmask) made read-only after checking every value is finite and the
+        empty coalition is worth 0; the error names the first offending coalition."""
+        if not np.all(np.isfinite(values)):
+            bad = int(np.flatnonzero(~np.isfinite(values))[0])
+            raise InvalidValueError(f"value of coalition {self._key(bad)!r} is not finite ({values[bad]})")
+        if values[0] != 0.0:
+            raise InvalidValueError(f"the empty coalition must have value 0, got {values[0]}")
+        values.setflags(write=False)
+        return values
+
     def mask(self, coalition: CoalitionLike) -> int:
         """The bitmask of a coalition (names or ``"A+B"``); raises :class:`UnknownPlayerError` for unknown names."""
         if isinstance(coalition, str) or not isinstance(coalition, frozenset | set):
@@ -458,14 +463,7 @@ class CostGame:
         """All ``2**n`` values as given (read-only), indexed by bitmask; tabulated on first use for function games."""
         if self._table is None:
             _require_players(self.n, MAX_TABLE_PLAYERS, "tabulating every coalition", "shapley_sampled")
-            values = self._evaluate_masks(np.arange(1 << self.n, dtype=np.int64))
-            if not np.all(np.isfinite(values)):
-                bad = int(np.flatnonzero(~np.isfinite(values))[0])
-                raise InvalidValueError(f"value of coalition {self._key(bad)!r} is not finite ({values[bad]})")
-            if values[0] != 0.0:
-                raise InvalidValueError(f"the empty coalition must have value 0, got {values[0]}")
-            values.setflags(write=False)
-            self._table = values
+            self._table = self._checked_table(self._evaluate_masks(np.arange(1 << self.n, dtype=np.int64)))
         return self._table
 
     def _evaluate_masks(self, masks: np.ndarray) -> np.ndarray:

@@ -19,14 +19,15 @@ def add_scenario_arguments(parser: argparse.ArgumentParser, optional: bool = Tru
         )
     else:
         parser.add_argument("scenario", help="scenario .toml file")
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help="override a field, e.g. --set members.Luton CCG.headcount=300 --set absence.sickness_rate=0.065",
-    )
+    add_overrides_argument(parser)
+
+
+def add_overrides_argument(
+    parser: argparse.ArgumentParser,
+    help: str = "override a field, e.g. --set members.Luton CCG.headcount=300 --set absence.sickness_rate=0.065",
+) -> None:
+    """Add the repeatable ``--set PATH=VALUE`` option (stored in ``args.overrides``)."""
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help=help)
 
 
 def add_results_argument(parser: argparse.ArgumentParser) -> None:

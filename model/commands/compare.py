@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from model.commands._common import add_results_argument
+from model.commands._common import add_overrides_argument, add_results_argument
 from model.commands._paired import add_replication_arguments, fraction, money, print_table
 from model.errors import UserError
 from model.results import RunFolder
@@ -26,14 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("base", help="base scenario .toml")
     parser.add_argument("whatif", nargs="?", default=None, help="what-if scenario .toml (default: BASE + --set)")
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help='override a field of the what-if, e.g. --set "members.Luton CCG.headcount=300"',
-    )
+    add_overrides_argument(parser, help='override a field of the what-if, e.g. --set "members.Luton CCG.headcount=300"')
     parser.add_argument(
         "--set-both",
         dest="both",
