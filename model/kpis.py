@@ -24,6 +24,13 @@ Metrics (unit):
   (period "all") and per review period (period = the review period in which the outcome became known; every period
   after the warm-up is listed, with NaN attainment when it has no case).
 * ``sla_target_met`` (1 if the service's attainment >= its ``kpi.target_fraction``, else 0): by service.
+* KPI reliability in the SLA's terms (``model.reliability``), by service x TEAM (the ``member`` column holds the team
+  that served the cases: "host", the member's name for its in-house team, or "external"), so a mixed-mode service's
+  verdict never mixes teams: ``kpi_periods_scored`` (review periods of the scoring window that could be scored),
+  ``kpi_periods_met`` (of those, periods whose rolling attainment met the target) and ``kpi_reliability`` (met /
+  scored, NaN if none). ``all_kpis_periods_scored`` / ``all_kpis_periods_met`` (all x all): periods in which every
+  staffed team (host and in-house) of every service was scored, and of those the periods in which all were met.
+  Pool the counts over replications (sum met / sum scored) for the run's reliability.
 * ``queue_wait_mean_days``, ``queue_wait_p50_days``, ``queue_wait_p90_days``, ``queue_wait_p95_days`` (working
   days a completed case's work steps waited for staff, summed over its steps) and ``queue_wait_prob_positive``
   (fraction of completed cases that waited at all): by all / service, completed cases only.
@@ -52,6 +59,7 @@ import numpy as np
 import pandas as pd
 
 from model.absence import CAUSES
+from model.reliability import EXTERNAL, team_verdicts
 from model.scenario import Mode, Scenario
 from model.simulation import HOST_TEAM, SimulationOutput
 from model.units import MONTHS_PER_YEAR, WORKING_DAYS_PER_MONTH, WORKING_DAYS_PER_YEAR
@@ -173,6 +181,26 @@ def _case_metrics(scenario: Scenario, cases: pd.DataFrame, rows: _Rows) -> None:
             count = counts[k]
             rows.add("sla_cases", count, service, member, period=label)
             rows.add("sla_attainment", sums[k] / count if count else np.nan, service, member, period=label)
+
+
+def _reliability_metrics(scenario: Scenario, cases: pd.DataFrame, rows: _Rows) -> None:
+    verdicts = team_verdicts(scenario, cases)
+    if verdicts.empty:
+        return
+    for (service, team), group in verdicts.groupby(["service", "team"], sort=False):
+        scored = int(group["scored"].sum())
+        met = int(group["met"].sum())
+        rows.add("kpi_periods_scored", scored, str(service), str(team))
+        rows.add("kpi_periods_met", met, str(service), str(team))
+        rows.add("kpi_reliability", met / scored if scored else np.nan, str(service), str(team))
+    staffed = verdicts[verdicts["team"] != EXTERNAL]
+    if staffed.empty:
+        return
+    by_period = staffed.groupby("period", sort=True)
+    all_scored = by_period["scored"].all()
+    all_met = by_period["met"].all() & all_scored
+    rows.add("all_kpis_periods_scored", int(all_scored.sum()))
+    rows.add("all_kpis_periods_met", int(all_met.sum()))
 
 
 def _backlog_metrics(scenario: Scenario, output: SimulationOutput, rows: _Rows) -> None:
@@ -301,7 +329,9 @@ def _cost_metrics(scenario: Scenario, output: SimulationOutput, rows: _Rows) -> 
 def replication_kpis(scenario: Scenario, output: SimulationOutput) -> pd.DataFrame:
     """All KPIs of one replication as a long table (``KPI_COLUMNS``); metrics and units in the module docstring."""
     rows = _Rows(output.replication)
-    _case_metrics(scenario, _counted_cases(output), rows)
+    counted = _counted_cases(output)
+    _case_metrics(scenario, counted, rows)
+    _reliability_metrics(scenario, counted, rows)
     _backlog_metrics(scenario, output, rows)
     _staff_metrics(output, rows)
     _cost_metrics(scenario, output, rows)

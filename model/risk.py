@@ -55,14 +55,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from model import tariffs
 from model.choices import COVID_SICKNESS_RATE
 from model.choices import STRESS_KINDS as STRESS_KINDS  # families of default_stress_tests (here for the CLI parser)
 from model.errors import ScenarioError, UserError
 from model.scenario import Member, Scenario, apply_overrides, scenario_from_dict
-from model.statistics import t_confidence_interval
+from model.statistics import t_confidence_interval, wilson_interval
 from model.units import WORKING_DAYS_PER_MONTH
 from model.whatif import (
     ALL,
@@ -486,17 +485,6 @@ class RiskPremium:
             "stress_loadings_gbp_per_year": self.loadings,
             "vacancy_offset": self.vacancy_offset,
         }
-
-
-def wilson_interval(successes: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion (better than the normal interval near 0 and 1)."""
-    if n <= 0:
-        return math.nan, math.nan
-    z = float(stats.norm.ppf(0.5 + confidence / 2.0))
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def premium_from_measures(

@@ -52,8 +52,8 @@ import pandas as pd
 from model import pooling, queueing
 from model.demand import expected_annual_demand
 from model.errors import UserError
-from model.risk import wilson_interval
 from model.scenario import Mode, Role, Scenario, apply_overrides
+from model.statistics import wilson_interval
 from model.units import WORKING_DAYS_PER_YEAR
 from model.whatif import run_measures
 

@@ -198,3 +198,18 @@ def mser_truncation(series: Sequence[float] | np.ndarray, batch_size: int = 5) -
     if best > k // 2:
         return int(data.size)
     return best * batch_size
+
+
+def wilson_interval(successes: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (better than the normal interval near 0 and 1); (nan, nan)
+    for no trials."""
+    from scipy import stats
+
+    _check_confidence(confidence)
+    if n <= 0:
+        return math.nan, math.nan
+    z = float(stats.norm.ppf(0.5 + confidence / 2.0))
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)

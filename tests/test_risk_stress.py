@@ -13,6 +13,7 @@ from model import risk, whatif
 from model.cli import main
 from model.errors import UserError
 from model.scenario import DEFAULT_SCENARIO, scenario_from_dict
+from model.statistics import wilson_interval
 from model.units import WORKING_DAYS_PER_MONTH
 
 
@@ -118,9 +119,9 @@ def test_stranded_cost_of_a_leaver_by_hand() -> None:
 def test_default_stress_set_and_wilson() -> None:
     tests = risk.default_stress_tests(toy_scenario())
     assert [t.kind for t in tests] == ["sickness", "specialist", "freeze", "leave", "join"]  # no ER skill: no surge
-    low, high = risk.wilson_interval(10, 10)
+    low, high = wilson_interval(10, 10)
     assert high == pytest.approx(1.0) and low == pytest.approx(0.7225, abs=1e-3)  # Wilson 95% for 10/10
-    assert all(math.isnan(v) for v in risk.wilson_interval(0, 0))
+    assert all(math.isnan(v) for v in wilson_interval(0, 0))
 
 
 @pytest.mark.slow
