@@ -49,7 +49,15 @@ import pandas as pd
 
 from model.demand import expected_annual_demand
 from model.errors import InfeasibleError, SolverUnavailableError, UserError
-from model.pooling import FTE_STEP, MAX_POOL_FTE, MEASURES, StaffingOption, staffing_options, unreachable_reason
+from model.pooling import (
+    FTE_STEP,
+    MAX_POOL_FTE,
+    MEASURES,
+    CapacityLookup,
+    StaffingOption,
+    staffing_options,
+    unreachable_reason,
+)
 from model.scenario import Mode, Role, Scenario
 from model.units import WORKING_DAYS_PER_YEAR
 
@@ -84,7 +92,8 @@ class CatalogueOptions:
     ``fte_step``: staffing step (0.5 = half-time pools; 1 = whole people per service). ``measure``: KPI on queue +
     work time ("sojourn") or queue time only ("wait"). ``seasonal_peak``: size teams for the busiest month's demand
     instead of the annual mean. ``month``: the membership month (default: steady state, the last month).
-    ``mip_rel_gap``: HiGHS relative optimality gap (tiny: answers are compared with brute force).
+    ``mip_rel_gap``: HiGHS relative optimality gap (tiny: answers are compared with brute force). ``capacity``:
+    the simulator-calibrated capacity table (``model.calibration``) instead of Erlang C's L(n).
     """
 
     fte_step: float = FTE_STEP
@@ -93,6 +102,11 @@ class CatalogueOptions:
     month: int | None = None
     mip_rel_gap: float = 1e-9
     time_limit_seconds: float = 120.0
+    capacity: CapacityLookup | None = None
+    """Pool capacities calibrated by the simulator (``model.calibration.CapacityTable``); None: Erlang C."""
+    excluded_modes: tuple[tuple[str, str, str], ...] = ()
+    """(service, mode, reason) modes ruled out for every member, e.g. an external provider whose simulated cases
+    miss the KPI reliability (``model.verification``)."""
 
     def __post_init__(self) -> None:
         if self.measure not in MEASURES:
@@ -331,6 +345,8 @@ def build_instance(
                 excluded.append((mode, "not offered for this service"))
             elif mode in (SHARED, IN_HOUSE) and staffed_problem[service.name]:
                 excluded.append((mode, str(staffed_problem[service.name])))
+            elif any(service.name == s and mode == m for s, m, _ in options.excluded_modes):
+                excluded.append((mode, next(r for s, m, r in options.excluded_modes if (s, m) == (service.name, mode))))
             elif (
                 mode == EXTERNAL
                 and external is not None
@@ -351,7 +367,13 @@ def build_instance(
             # worth having (a bigger pool only adds to the role's head count).
             smallest: dict[str, StaffingOption] = {}
             for option in staffing_options(
-                scenario, service, load, fte_step=options.fte_step, measure=options.measure, roles=roles
+                scenario,
+                service,
+                load,
+                fte_step=options.fte_step,
+                measure=options.measure,
+                roles=roles,
+                capacity=options.capacity,
             ):
                 if option.capacity_cases_per_day >= load and option.role not in smallest:
                     smallest[option.role] = option
@@ -409,6 +431,7 @@ def build_instance(
             fte_step=options.fte_step,
             measure=options.measure,
             roles=roles,
+            capacity=options.capacity,
         )
         if not menu:
             raise InfeasibleError(

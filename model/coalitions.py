@@ -27,7 +27,7 @@ import multiprocessing
 import os
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +49,9 @@ _WORKER: dict[str, Any] = {}
 
 
 def _options_key(options: CatalogueOptions) -> str:
-    return json.dumps(asdict(options), sort_keys=True)
+    settings = {f.name: getattr(options, f.name) for f in fields(options) if f.name != "capacity"}
+    settings["capacity"] = None if options.capacity is None else options.capacity.key()
+    return json.dumps(settings, sort_keys=True)
 
 
 def _solve_one(model: CatalogueModel, members: Iterable[str]) -> float:

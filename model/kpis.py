@@ -86,7 +86,8 @@ class _Rows:
         self.rows.append((self.replication, metric, service, member, role, period, float(value)))
 
 
-def _counted_cases(output: SimulationOutput) -> pd.DataFrame:
+def counted_cases(output: SimulationOutput) -> pd.DataFrame:
+    """The cases the KPIs count: arrivals after the warm-up (not warm-up cases, not the inherited backlog)."""
     cases = output.cases
     return cases[(~cases["warm_up"].astype(bool)) & (cases["origin"] == "arrival")]
 
@@ -329,7 +330,7 @@ def _cost_metrics(scenario: Scenario, output: SimulationOutput, rows: _Rows) -> 
 def replication_kpis(scenario: Scenario, output: SimulationOutput) -> pd.DataFrame:
     """All KPIs of one replication as a long table (``KPI_COLUMNS``); metrics and units in the module docstring."""
     rows = _Rows(output.replication)
-    counted = _counted_cases(output)
+    counted = counted_cases(output)
     _case_metrics(scenario, counted, rows)
     _reliability_metrics(scenario, counted, rows)
     _backlog_metrics(scenario, output, rows)

@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 from model import queueing
 from model.scenario import Role, Scenario, Service
@@ -49,6 +50,13 @@ MAX_POOL_FTE = 400
 """Largest pool considered; a pool that would need more is reported as infeasible."""
 
 MEASURES = ("sojourn", "wait")
+
+
+class CapacityLookup(Protocol):
+    """A table of pool capacities measured elsewhere (``model.calibration.CapacityTable``): cases per working day
+    for ``fte`` FTE of ``role`` on ``service``, None where the pool was not measured."""
+
+    def capacity(self, service: str, role: str, fte: float) -> float | None: ...
 
 
 @dataclass(frozen=True)
@@ -145,12 +153,15 @@ def staffing_options(
     fte_step: float = FTE_STEP,
     measure: str = "sojourn",
     roles: list[Role] | None = None,
+    capacity: CapacityLookup | None = None,
 ) -> list[StaffingOption]:
     """The staffing menu of one pool: for every role able to do ``service``, fte = step, 2 step, ... up to the
     smallest whole number of FTE (at least ``min_people``) whose capacity covers ``max_load_cases_per_day``.
 
-    Roles that can never reach the load (or the KPI) within ``MAX_POOL_FTE`` contribute no options. The list is
-    empty if no role can serve the load.
+    Capacities are Erlang C's (``pool_capacity``) unless ``capacity`` gives the simulator-calibrated table
+    (``model.calibration``), where a pool it did not measure counts as able to take nothing. Roles that can never
+    reach the load (or the KPI) within ``MAX_POOL_FTE`` contribute no options. The list is empty if no role can
+    serve the load.
     """
     if fte_step <= 0 or abs(round(1.0 / fte_step) * fte_step - 1.0) > 1e-9:
         raise ValueError(f"fte_step must divide 1 (e.g. 1, 0.5, 0.25), got {fte_step}")
@@ -162,24 +173,29 @@ def staffing_options(
         rate = service_rate_per_fte(scenario, service, role)
         if rate <= 0:
             continue
+
+        def lookup(fte: float, rate: float = rate, role: str = role.name) -> float:
+            if capacity is None:
+                return pool_capacity(fte, rate, budget, fraction, measure)
+            measured = capacity.capacity(service.name, role, fte)
+            return 0.0 if measured is None else measured
+
         top = max(1, min_people)
-        while (
-            top <= MAX_POOL_FTE and pool_capacity(float(top), rate, budget, fraction, measure) < max_load_cases_per_day
-        ):
+        while top <= MAX_POOL_FTE and lookup(float(top)) < max_load_cases_per_day:
             top += 1
-        if top > MAX_POOL_FTE or pool_capacity(float(top), rate, budget, fraction, measure) <= 0:
+        if top > MAX_POOL_FTE or lookup(float(top)) <= 0:
             continue
         for k in range(1, top * steps_per_fte + 1):
             fte = k / steps_per_fte
-            capacity = pool_capacity(fte, rate, budget, fraction, measure)
-            if capacity <= 0:
+            cases_per_day = lookup(fte)
+            if cases_per_day <= 0:
                 continue
             options.append(
                 StaffingOption(
                     role=role.name,
                     fte=fte,
                     people=math.ceil(fte - 1e-9),
-                    capacity_cases_per_day=capacity,
+                    capacity_cases_per_day=cases_per_day,
                     cost_gbp_per_year=fte * role.loaded_cost_gbp_per_year,
                     rate_per_fte=rate,
                 )

@@ -33,27 +33,12 @@ import pandas as pd
 
 from model.demand import active_in_month
 from model.scenario import Scenario
+from model.steady_state import settled_month
 from model.units import WORKING_DAYS_PER_MONTH
 
 HOST = "host"
 EXTERNAL = "external"
 _TOLERANCE = 1e-9
-
-
-def settled_month(scenario: Scenario) -> int:
-    """The first month from which every member's use of every service stays as it is in the last simulated month
-    (the membership the catalogue optimiser sizes for); 0 if membership never changes."""
-    horizon = scenario.simulation.horizon_months
-    pairs = [(m.name, s) for m in scenario.members for s in scenario.service_names]
-
-    def active(month: int) -> tuple[bool, ...]:
-        return tuple(active_in_month(scenario, member, service, month) for member, service in pairs)
-
-    final = active(horizon - 1)
-    month = horizon - 1
-    while month > 0 and active(month - 1) == final:
-        month -= 1
-    return month
 
 
 def scoring_start_month(scenario: Scenario) -> int:

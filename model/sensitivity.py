@@ -43,8 +43,9 @@ import pandas as pd
 
 from model.choices import SENSITIVITY_INPUTS
 from model.errors import InfeasibleError, UserError
-from model.scenario import Mode, Scenario, scenario_from_dict
+from model.scenario import Scenario, scenario_from_dict
 from model.statistics import t_confidence_interval
+from model.verification import apply_catalogue
 from model.whatif import measure_values, run_measures
 
 INPUTS: dict[str, str] = SENSITIVITY_INPUTS  # name -> label; defined in model.choices for the CLI parser
@@ -172,38 +173,6 @@ def tornado_figures(result: TornadoResult) -> dict[str, Any]:
             title=f"{label.split(' (')[0]}: inputs at x{result.low:g} / x{result.high:g}",
         )
     return figures
-
-
-# --- applying the recommended catalogue ------------------------------------------------------------------------------
-
-
-def apply_catalogue(scenario: Scenario, result: Any) -> Scenario:
-    """``scenario`` with a catalogue optimiser result (``model.catalogue.CatalogueResult``) applied: each member's
-    ``provision`` per service from ``result.decisions``, host role FTEs = the optimal host team's FTE per role (roles
-    it does not use at 0), each member's ``in_house_fte`` per role from its in-house pools, and the shared option
-    removed from services no member takes shared (the schema requires host staff for any shared option)."""
-    from model.catalogue import HOST_TEAM
-
-    data = scenario.model_dump(mode="json")
-    staffing = result.staffing
-    host = staffing[staffing["team"] == HOST_TEAM].groupby("role")["fte"].sum()
-    for role in data["roles"]:
-        role["fte"] = float(host.get(role["name"], 0.0))
-    modes = {(row.member, row.service): row.mode for row in result.decisions.itertuples()}
-    used_shared = {service for (_member, service), mode in modes.items() if mode == Mode.SHARED.value}
-    for service in data["services"]:
-        # The scenario schema requires host staff for every service that offers a shared option: a service the
-        # recommendation never shares loses the option (the catalogue does not offer it).
-        if service["name"] not in used_shared and service["delivery"].get(
-            "in_house", service["delivery"].get("external")
-        ):
-            service["delivery"]["shared"] = None
-    for member in data["members"]:
-        provision = {service: mode for (name, service), mode in modes.items() if name == member["name"]}
-        member["provision"] = {s: m for s, m in provision.items() if m != Mode.SHARED.value}
-        own = staffing[staffing["team"] == member["name"]].groupby("role")["fte"].sum()
-        member["in_house_fte"] = {str(r): float(v) for r, v in own.items()}
-    return scenario_from_dict(data, origin="recommended catalogue")
 
 
 # --- Morris ----------------------------------------------------------------------------------------------------------

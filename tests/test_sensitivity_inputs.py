@@ -12,6 +12,7 @@ from model import catalogue, plots, sensitivity, whatif
 from model.cli import main
 from model.errors import UserError
 from model.scenario import DEFAULT_SCENARIO
+from model.verification import apply_catalogue
 
 
 def test_scale_inputs_multiplies_the_right_fields() -> None:
@@ -53,7 +54,7 @@ def test_tornado_salary_bar_is_exactly_a_fifth_of_host_pay() -> None:
 def test_apply_catalogue_sets_provision_and_staff() -> None:
     scenario = toy_scenario()
     result = catalogue.optimise(scenario, explain=False)
-    applied = sensitivity.apply_catalogue(scenario, result)
+    applied = apply_catalogue(scenario, result)
     host = result.staffing[result.staffing["team"] == catalogue.HOST_TEAM].groupby("role")["fte"].sum()
     for role in applied.roles:
         assert role.fte == pytest.approx(float(host.get(role.name, 0.0)))
