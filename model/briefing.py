@@ -211,7 +211,8 @@ def open_briefing(
 
 CACHE_KEYS = (
     "experiment",  # model.replications.multiple_replications(..., keep_cases=True)
-    "catalogue_result",  # model.catalogue.optimise(..., explain=True)
+    "verified_catalogue",  # model.verification.verified_optimise(..., explain=True)
+    "catalogue_result",  # model.catalogue.optimise(..., explain=True); the verified catalogue's result when known
     "tariff_result",  # model.tariffs.tariff_table(..., host_risk_premium_gbp_per_year=risk premium)
     "risk_result",  # model.risk.run_stress_tests(...)
     "sensitivity_result",  # model.sensitivity.tornado(...)
@@ -365,7 +366,10 @@ def headline_section(briefing: Briefing) -> Section:
             ("Members", f"{len(scenario.members)} (host: {scenario.host.member})"),
             ("Staff covered (headcount)", f"{costs['member_headcount']:,.0f}"),
             ("Host HR team (FTE)", f"{costs['host_fte']:.1f} ({costs['host_fte_per_100_staff']:.2f} per 100 staff)"),
-            ("Annual cost of the shared service (GBP per year)", _money(costs["total_cost_gbp_per_year"])),
+            (
+                "Today's service, expected from the inputs (GBP per year; see the note on figures)",
+                _money(costs["total_cost_gbp_per_year"]),
+            ),
             ("Cost per member employee (GBP per head per year)", _money(costs["cost_per_head_gbp_per_year"])),
             ("Per-capita contribution rate (GBP per head per year)", _money(rate)),
             ("Contributions from members (GBP per year)", _money(contributions)),
@@ -401,11 +405,25 @@ def headline_section(briefing: Briefing) -> Section:
         f"{surplus_words} of {_money(abs(surplus))} a year. These are expected values from the scenario's inputs; "
         "the sections below add the simulated variability."
     )
+    tables = {"headline": headline, "members": members}
+    notes = []
+    verified = verified_headline(briefing)
+    if verified is not None:
+        text = f"{verified[0]}\n\n{text}"
+        tables = {"recommendation": verified[1], **tables}
+        notes.append(
+            "Figures: the recommended catalogue's cost and saving are simulated for the membership as it settles "
+            "(vacancies, agency backfill and per-case charges as they happen). Today's expected cost above is the "
+            "same service priced from its inputs without simulation; the catalogue section's planning figure is "
+            "the optimiser's (whole posts at full pay); the tariffs split that planning figure, c(N), computed on "
+            "the same simulator-verified team sizes."
+        )
     return Section(
         key="headline",
         title=SECTION_TITLES["headline"],
         text=text,
-        tables={"headline": headline, "members": members},
+        notes=notes,
+        tables=tables,
         figures={"cost_breakdown": plots.cost_breakdown(breakdown)},
         data={"costs": costs, "rate": rate},
     )
@@ -554,15 +572,85 @@ def assumptions_section(briefing: Briefing) -> Section:
 # Sections resting on modules built in later stages
 
 
+def verified_catalogue(briefing: Briefing) -> Any:
+    """The recommended catalogue sized on simulator-calibrated capacity and verified by simulation, with its paired
+    saving against today (``model.verification.verified_optimise``), computed once per briefing; None when the
+    verification module is not available."""
+    module, _reason = optional_module("model.verification", ["verified_optimise"])
+    if module is None:
+        return None
+    return briefing.model_result(
+        "verified_catalogue",
+        lambda: module.verified_optimise(briefing.scenario, workers=briefing.workers, explain=briefing.explain),
+    )
+
+
 def catalogue_result(briefing: Briefing) -> Any:
-    """The catalogue optimiser's answer (``model.catalogue.optimise``), computed once per briefing; None when the
-    optimiser is not available."""
+    """The catalogue optimiser's answer: the verified catalogue's (``verified_catalogue``), else the plain optimiser's
+    (``model.catalogue.optimise``); None when neither is available."""
+    verified = verified_catalogue(briefing)
+    if verified is not None:
+        return verified.result
     module, _reason = optional_module("model.catalogue", ["optimise"])
     if module is None:
         return None
     return briefing.model_result(
         "catalogue_result", lambda: module.optimise(briefing.scenario, explain=briefing.explain)
     )
+
+
+def _interval_money(values: dict[str, float]) -> str:
+    return f"{_money(values['mean'])} (95% CI {_money(values['ci_low'])} to {_money(values['ci_high'])})"
+
+
+def verified_headline(briefing: Briefing) -> tuple[str, pd.DataFrame] | None:
+    """The one headline the briefing leads with (text and table): the recommended catalogue's simulated annual cost,
+    its saving against today, both with intervals, and the KPI reliability it achieves; None when unavailable."""
+    try:
+        verified = verified_catalogue(briefing)
+    except Exception:  # noqa: BLE001 - the catalogue section reports the failure
+        return None
+    if verified is None or verified.saving is None:
+        return None
+    head = verified.headline()
+    cost, saving, today = (
+        head["recommended_cost_gbp_per_year"],
+        head["saving_gbp_per_year"],
+        head["today_cost_gbp_per_year"],
+    )
+    reliability = head["reliability_by_service"]
+    meeting = sum(1 for r in reliability.values() if r["reliability"] >= r["target"])
+    lowest = min(reliability.items(), key=lambda kv: kv[1]["reliability"]) if reliability else None
+    change = "saves" if saving["mean"] >= 0 else "costs"
+    text = (
+        f"**Recommended catalogue: {_money(cost['mean'])} a year** (95% CI {_money(cost['ci_low'])} to "
+        f"{_money(cost['ci_high'])}), which {change} **{_money(abs(saving['mean']))} a year against today's service** "
+        f"(95% CI {_money(saving['ci_low'])} to {_money(saving['ci_high'])}; positive = saving). "
+        f"It meets the KPI reliability of {meeting} of {len(reliability)} services"
+        + (
+            f"; the lowest is {_lower(pretty(lowest[0]))} at {lowest[1]['reliability']:.0%} of review periods "
+            f"against a required {lowest[1]['target']:.0%}. "
+            if lowest
+            else ". "
+        )
+        + f"Both figures are simulated ({head['replications']} paired replications of the membership as it settles, "
+        "same random numbers for today and the recommendation); every other cost in this briefing is explained "
+        "against them."
+    )
+    rows = [
+        ("Recommended catalogue, simulated (GBP per year)", _interval_money(cost)),
+        ("Today's service, simulated on the same replications (GBP per year)", _interval_money(today)),
+        ("Saving against today (GBP per year; negative = extra cost)", _interval_money(saving)),
+        ("Verified by simulation", f"{'yes' if verified.verified else 'NO'} ({verified.rounds} round(s))"),
+    ]
+    for service, r in reliability.items():
+        rows.append(
+            (
+                f"KPI reliability: {pretty(service)} ({r['team']})",
+                f"{r['reliability']:.0%} (95% CI {r['ci_low']:.0%} to {r['ci_high']:.0%}; required {r['target']:.0%})",
+            )
+        )
+    return text, pd.DataFrame(rows, columns=["Measure", "Value"])
 
 
 MODE_LABELS = {"shared": "Shared", "in_house": "In house", "external": "External", "": "–"}
@@ -644,14 +732,27 @@ def catalogue_section(briefing: Briefing) -> Section:
     )
     shared_services = [_lower(pretty(s)) for s in modes.index if (modes.loc[s] == "shared").any()]
     external = [_lower(pretty(s)) for s in modes.index if (modes.loc[s] == "external").all()]
+    verified = verified_catalogue(briefing)
+    relation = ""
+    if verified is not None and verified.saving is not None:
+        simulated = verified.saving.recommended_cost[0]
+        relation = (
+            f"This is the optimiser's planning figure (whole posts at full pay); simulated, the same catalogue "
+            f"costs {_money(simulated)} a year (the headline), {_money(abs(total - simulated))} "
+            f"{'less' if simulated < total else 'more'} because posts fall vacant, agency cover is bought and "
+            "per-case charges follow the cases that arrive. "
+        )
     text = (
-        f"The cheapest way to deliver every service within its KPI costs **{_money(total)} a year**, against "
+        f"The cheapest way to deliver every service within its KPI reliability costs **{_money(total)} a year**, "
+        f"against "
         f"{_money(result.standalone_total_gbp_per_year)} if every member ran its own HR service: a saving of "
         f"**{_money(result.saving_gbp_per_year)} a year ({share:.0%})**. "
         + (f"The host team should deliver {_join(shared_services)}. " if shared_services else "")
         + (f"It is cheaper for every member to buy {_join(external)} from outside providers. " if external else "")
-        + "Costs include host staff sized to meet each KPI (queueing model), systems, licences and purchases; "
-        f"the saving per member assumes the shared cost is split {split_words}."
+        + relation
+        + "Costs include host staff sized on pool capacity calibrated by the simulator and verified by simulating "
+        f"the recommendation, systems, licences and purchases; the saving per member assumes the shared cost is "
+        f"split {split_words}."
     )
     section.text = text
     section.tables = {"totals": totals, "catalogue": catalogue, "savings": savings}
@@ -702,14 +803,20 @@ def tariff_result(briefing: Briefing) -> Any:
     if module is None:
         return None
     premium = host_risk_premium(briefing)
-    return briefing.model_result(
-        "tariff_result",
-        lambda: module.tariff_table(
+
+    def compute() -> Any:
+        try:
+            verified = verified_catalogue(briefing)
+        except Exception:  # noqa: BLE001 - reported by the catalogue section; tariffs fall back to Erlang C
+            verified = None
+        return module.tariff_table(
             briefing.scenario,
             host_risk_premium_gbp_per_year=premium or 0.0,
             workers=briefing.workers,
-        ),
-    )
+            catalogue_options=verified.options if verified is not None else None,
+        )
+
+    return briefing.model_result("tariff_result", compute)
 
 
 TARIFF_COLUMNS = {
@@ -783,7 +890,8 @@ def tariff_section(briefing: Briefing) -> Section:
         )
     totals = result.totals
     section.text = (
-        f"Every column splits the same efficient annual cost, {_money(totals['grand_coalition_cost_gbp_per_year'])}, "
+        f"Every column splits the same efficient annual cost, {_money(totals['grand_coalition_cost_gbp_per_year'])} "
+        "(the recommended catalogue's planning figure, c(N), on the simulator-verified team sizes), "
         f"against {_money(totals['stand_alone_total_gbp_per_year'])} if every member went alone. Per-capita shares "
         "each service's cost by headcount among the members that use it; activity-based by the work each member "
         "generates; the Shapley value charges each member its average extra cost of joining; the nucleolus keeps the "

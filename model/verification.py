@@ -189,16 +189,18 @@ class PairedSaving:
 
 @dataclass
 class VerifiedCatalogue:
-    """The verified recommendation: the final MILP ``result`` on the (cut) capacity ``table``, the ``recommended``
-    scenario, every round's verdicts (``iterations``), the final verdict per service x team (``verdicts``), the paired
+    """The verified recommendation: the final MILP ``result`` on the (cut) capacity ``table``, the catalogue
+    ``options`` that give it (the table and any mode the verification excluded: pass them to ``model.coalitions``
+    and ``model.tariffs`` so every c(S) rests on the same verified capacity), the ``recommended`` scenario, every round's verdicts (``iterations``), the final verdict per service x team (``verdicts``), the paired
     ``saving`` against today, and timings."""
 
     result: CatalogueResult
     table: CapacityTable
+    options: CatalogueOptions
     recommended: Scenario
     iterations: pd.DataFrame
     verdicts: pd.DataFrame
-    saving: PairedSaving
+    saving: PairedSaving | None
     verified: bool
     rounds: int
     seconds: dict[str, float] = field(default_factory=dict)
@@ -209,7 +211,7 @@ class VerifiedCatalogue:
         planning figure relates to it."""
         worst = reliability_summary(self.verdicts)
         return {
-            **self.saving.summary(),
+            **(self.saving.summary() if self.saving is not None else {}),
             "verified": self.verified,
             "verification_rounds": self.rounds,
             "optimiser_planning_cost_gbp_per_year": self.result.total_cost_gbp_per_year,
@@ -273,8 +275,10 @@ def verified_optimise(
     scenario: Scenario,
     options: CatalogueOptions | None = None,
     *,
+    fixed: dict[tuple[str, str], str] | None = None,
     table: CapacityTable | None = None,
     calibrated: bool = True,
+    verify: bool = True,
     settings: CalibrationSettings | None = None,
     replications: int = 20,
     months: int = 36,
@@ -287,7 +291,9 @@ def verified_optimise(
     """The verified recommended catalogue of ``scenario`` (module docstring). ``table`` skips calibration;
     ``calibrated=False`` starts from Erlang C's capacities instead (``calibrate(analytic=True)``; the loop still
     cuts what the simulator rejects).
-    ``seed`` defaults to the scenario's; verification uses replications ``VERIFICATION_REPLICATIONS`` onwards."""
+    ``verify=False`` solves once on the table and simulates nothing (no verdicts, no saving: the figures are the
+    optimiser's planning figures only). ``fixed`` forces decisions as in ``model.catalogue.optimise``. ``seed`` defaults to the scenario's; verification
+    uses replications ``VERIFICATION_REPLICATIONS`` onwards."""
     options = options or CatalogueOptions()
     seconds: dict[str, float] = {}
     started = time.perf_counter()
@@ -315,9 +321,25 @@ def verified_optimise(
     rec_kpis = pd.DataFrame()
     verdicts = pd.DataFrame()
     started = time.perf_counter()
+    solved, solved_table = replace(options, capacity=table), table
+    if not verify:
+        result = optimise(scenario, options=solved, fixed=fixed, explain=explain)
+        return VerifiedCatalogue(
+            result=result,
+            table=table,
+            options=solved,
+            recommended=apply_catalogue(scenario, result),
+            iterations=pd.DataFrame(columns=VERDICT_COLUMNS),
+            verdicts=pd.DataFrame(columns=VERDICT_COLUMNS[:-1]),
+            saving=None,
+            verified=False,
+            rounds=0,
+            seconds=seconds,
+        )
     for iteration in range(1, max_iterations + 1):
+        solved, solved_table = replace(options, capacity=table), table
         try:
-            result = optimise(scenario, options=replace(options, capacity=table), explain=False)
+            result = optimise(scenario, options=solved, fixed=fixed, explain=False)
         except InfeasibleError as error:
             raise InfeasibleError(
                 f"{error} (after {iteration - 1} verification round(s) in which the simulator rejected the "
@@ -356,8 +378,8 @@ def verified_optimise(
         table = measured(table)  # chains whose top pool was cut are measured further up
     seconds["verification"] = time.perf_counter() - started
     assert result is not None
-    if explain:
-        result = optimise(scenario, options=replace(options, capacity=table), explain=True)
+    if explain:  # the same solve again, with every decision's next-best alternative costed
+        result = optimise(scenario, options=solved, fixed=fixed, explain=True)
 
     started = time.perf_counter()
     today_settled = steady_state_scenario(scenario, months=months)
@@ -368,7 +390,8 @@ def verified_optimise(
     final = iterations[iterations["iteration"] == iterations["iteration"].max()].drop(columns=["action"])
     return VerifiedCatalogue(
         result=result,
-        table=table,
+        table=solved_table,
+        options=solved,
         recommended=recommended,
         iterations=iterations,
         verdicts=final.reset_index(drop=True),

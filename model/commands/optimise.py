@@ -1,5 +1,6 @@
 """``sharedhr optimise [SCENARIO]``: the cheapest service catalogue (shared, in-house or external for every service and
-member) with its staffing, written to a new run folder under results/."""
+member) with its staffing, sized on simulator-calibrated pool capacity and verified by simulation
+(``model.verification``), written to a new run folder under results/ with ``recommended.toml``."""
 
 from __future__ import annotations
 
@@ -15,9 +16,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="optimise the service catalogue: shared, in-house or external per service and member",
         description=(
             "Choose for every service and member the cheapest delivery mode (shared by the host team, in house or "
-            "external) and the staff of every team, so that every service meets its KPI. Writes decisions.csv, "
-            "staffing.csv, teams.csv, costs.csv, why.csv (the cost of each next-best choice) and summary.json to "
-            "results/<scenario>/<timestamp>-<seed>/. Money in pounds per year."
+            "external) and the staff of every team, so that every service meets its KPI reliability. Pool capacity "
+            "is calibrated by the simulator (cached), the recommendation is simulated and re-solved until it meets "
+            "every KPI, and its saving against today is a paired simulation result. Writes decisions.csv, "
+            "staffing.csv, teams.csv, costs.csv, why.csv (the cost of each next-best choice), capacity.csv, "
+            "verification.csv, reliability.csv, recommended.toml (the recommendation as an editable scenario) and "
+            "summary.json to results/<scenario>/<timestamp>-<seed>/. Money in pounds per year."
         ),
     )
     add_scenario_arguments(parser)
@@ -53,7 +57,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="sojourn",
         help="KPI clock for the queueing capacity: queue + work time (sojourn, default) or queue only (wait)",
     )
+    add_verification_arguments(parser)
     parser.set_defaults(handler=run_optimise)
+
+
+def add_verification_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the calibrated, verified catalogue (shared by ``optimise``, ``run`` and ``tariffs``)."""
+    parser.add_argument(
+        "--capacity",
+        choices=["calibrated", "analytic"],
+        default="calibrated",
+        help="pool capacity: calibrated by the simulator (default, cached on disk) or Erlang C (analytic start; "
+        "the verification still cuts what the simulator rejects)",
+    )
+    parser.add_argument(
+        "--no-verify",
+        dest="verify",
+        action="store_false",
+        help="solve once on the capacity table and skip the simulation of the recommendation (figures unconfirmed)",
+    )
+    parser.add_argument(
+        "--verification-replications",
+        type=int,
+        default=20,
+        metavar="N",
+        help="replications of the settled service per verification round and for the paired saving (default 20)",
+    )
 
 
 def _forced(values: list[str]) -> dict[tuple[str, str], str]:
@@ -93,16 +122,110 @@ def write_catalogue(run: Any, result: Any, extra: dict[str, Any] | None = None) 
         run.write_csv("unavailable.csv", result.unavailable)
 
 
+def verified_catalogue(
+    scenario: Any, args: argparse.Namespace, options: Any = None, fixed: Any = None, explain: bool = True
+) -> Any:
+    """The ``model.verification.VerifiedCatalogue`` the command-line options ask for (``--capacity``,
+    ``--no-verify``, ``--verification-replications``, ``--workers``)."""
+    from model.catalogue import CatalogueOptions
+    from model.errors import UserError
+    from model.verification import verified_optimise
+
+    if args.verification_replications < 2:
+        raise UserError("--verification-replications must be at least 2 (intervals need two)")
+    return verified_optimise(
+        scenario,
+        options or CatalogueOptions(),
+        fixed=fixed,
+        calibrated=args.capacity == "calibrated",
+        verify=args.verify,
+        replications=args.verification_replications,
+        workers=max(1, getattr(args, "workers", 2)),
+        explain=explain,
+    )
+
+
+def write_verified(run: Any, verified: Any, scenario: Any) -> None:
+    """Write a ``VerifiedCatalogue``: the catalogue files (``write_catalogue``) with the headline in summary.json,
+    capacity.csv, verification.csv, reliability.csv and recommended.toml."""
+    from model.verification import scenario_toml
+
+    write_catalogue(run, verified.result, {"headline": verified.headline(), "seconds": verified.seconds})
+    run.write_csv("capacity.csv", verified.table.frame())
+    run.write_csv("verification.csv", verified.iterations)
+    if verified.saving is not None:
+        run.write_csv("reliability.csv", verified.saving.reliability)
+    header = [
+        f"Recommended service catalogue for scenario '{scenario.name}' (content SHA-256 {scenario.content_hash()}),",
+        "written by sharedhr optimise: the scenario with each member's provision, the host team and the in-house",
+        "teams set as the optimiser recommends. Validate, simulate, compare or edit it like any scenario:",
+        "  sharedhr compare <the original scenario> recommended.toml",
+        "verified by simulation: "
+        + ("yes" if verified.verified else "NO (see verification.csv)")
+        + f", in {verified.rounds} round(s).",
+    ]
+    run.write_text("recommended.toml", scenario_toml(verified.recommended, header))
+
+
+def print_headline(verified: Any) -> None:
+    """The one headline: recommended cost (CI), saving against today (CI), reliability per service."""
+    from model.report import format_table
+    from model.verification import reliability_summary
+
+    headline = verified.headline()
+    if verified.saving is None:
+        print(
+            f"Recommended catalogue: GBP {verified.result.total_cost_gbp_per_year:,.0f} a year (optimiser's planning "
+            "figure, NOT confirmed by simulation: --no-verify)"
+        )
+        return
+    cost = headline["recommended_cost_gbp_per_year"]
+    saving = headline["saving_gbp_per_year"]
+    today = headline["today_cost_gbp_per_year"]
+    level = f"{headline['confidence']:.0%}"
+    print(
+        f"Recommended catalogue: GBP {cost['mean']:,.0f} a year ({level} CI {cost['ci_low']:,.0f} to "
+        f"{cost['ci_high']:,.0f}), simulated with {headline['replications']} replications of the settled service"
+    )
+    sign = 1.0 if saving["mean"] >= 0 else -1.0
+    low, high = sorted((sign * saving["ci_low"], sign * saving["ci_high"]))
+    print(
+        f"Against today (GBP {today['mean']:,.0f} a year, same replications): "
+        f"{'saving' if sign > 0 else 'extra cost'} GBP {sign * saving['mean']:,.0f} a year ({level} CI {low:,.0f} "
+        f"to {high:,.0f})"
+    )
+    state = "verified" if verified.verified else "NOT verified"
+    print(
+        f"KPI reliability ({state} in {verified.rounds} round(s); share of review periods meeting the target, "
+        "lowest team per service):"
+    )
+    table = reliability_summary(verified.verdicts)
+    table = table.assign(
+        reliability=[
+            f"{r:.0%} ({lo:.0%}-{hi:.0%})"
+            for r, lo, hi in zip(table.reliability, table.ci_low, table.ci_high, strict=True)
+        ],
+        target=[f"{t:.0%}" for t in table.target],
+    )
+    print(format_table(table[["service", "team", "reliability", "target", "verdict"]]))
+    print(
+        f"The optimiser's planning figure for the same catalogue is GBP {verified.result.total_cost_gbp_per_year:,.0f} "
+        "(whole posts at full pay; the simulation adds vacancies, backfill and per-case charges as they happen)."
+    )
+
+
 def run_optimise(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from model.catalogue import CatalogueOptions, optimise
+    from model.catalogue import CatalogueOptions
     from model.report import format_table
     from model.results import RunFolder
 
     scenario = scenario_from_args(args)
     options = CatalogueOptions(fte_step=args.fte_step, measure=args.measure, seasonal_peak=args.seasonal_peak)
-    result = optimise(scenario, options=options, fixed=_forced(args.force), explain=args.explain)
+    verified = verified_catalogue(scenario, args, options, fixed=_forced(args.force), explain=args.explain)
+    result = verified.result
+    options = verified.options
     coalitions = None
     if args.coalitions:
         from model.coalitions import coalition_costs, subadditivity_violations
@@ -126,16 +249,21 @@ def run_optimise(args: argparse.Namespace) -> int:
             "fte_step": options.fte_step,
             "measure": options.measure,
             "seasonal_peak": options.seasonal_peak,
+            "capacity": args.capacity,
+            "verified": args.verify,
         },
         "forced": [f"{s}:{m}={o}" for (s, m), o in _forced(args.force).items()],
     }
     with RunFolder(scenario, command="optimise", root=args.results_dir) as run:
         run.write_json("scenario.json", scenario.model_dump(mode="json"))
-        write_catalogue(run, result, extra)
+        write_verified(run, verified, scenario)
+        run.write_json("options.json", extra)
         if coalitions is not None:
             run.write_csv("coalition_costs.csv", coalitions)
 
     print(f"Scenario: {scenario.name}: optimal service catalogue ({result.status})")
+    print()
+    print_headline(verified)
     print()
     table = result.decision_table().reset_index()
     print(format_table(table))
@@ -155,7 +283,7 @@ def run_optimise(args: argparse.Namespace) -> int:
     print(format_table(costs, money))
     print()
     print(
-        f"Total GBP {result.total_cost_gbp_per_year:,.0f} a year against GBP "
+        f"Optimiser's planning total GBP {result.total_cost_gbp_per_year:,.0f} a year against GBP "
         f"{result.standalone_total_gbp_per_year:,.0f} if every member went alone: saving GBP "
         f"{result.saving_gbp_per_year:,.0f} ({result.saving_gbp_per_year / result.standalone_total_gbp_per_year:.0%})"
         if result.standalone_total_gbp_per_year
@@ -166,5 +294,5 @@ def run_optimise(args: argparse.Namespace) -> int:
     if coalitions is not None:
         verdict = "subadditive" if not violations else f"NOT subadditive ({len(violations)} pairs of coalitions)"
         print(f"Coalition costs: {len(coalitions)} coalitions, c(S) is {verdict}")
-    print(f"\nResults written to {run.path}")
+    print(f"\nResults written to {run.path} (the recommendation as a scenario: recommended.toml)")
     return 0

@@ -4,9 +4,11 @@ Steps, each writing into its own sub-folder of ``results/<scenario>/<timestamp>-
 
 1. ``static/``: expected demand, host capacity and cost before simulating (deterministic);
 2. ``simulation/``: replications of the discrete-event simulation (KPIs with confidence intervals);
-3. ``catalogue/``: the optimal service catalogue (in-house, shared or external) and its staffing;
+3. ``catalogue/``: the optimal service catalogue (in-house, shared or external) and its staffing, sized on
+   simulator-calibrated capacity and verified by simulation, with ``recommended.toml`` and the paired saving;
 4. ``risk/``: stress tests on common random numbers and the host risk premium;
-5. ``tariffs/``: per-capita, activity-based and cooperative-game tariffs, with the risk premium;
+5. ``tariffs/``: per-capita, activity-based and cooperative-game tariffs, with the risk premium (c(S) on the same
+   verified capacity as the catalogue);
 6. ``briefing/``: the board briefing (HTML without code, PNG plots, Excel tariff schedule), reusing 2-5.
 
 Every step's results are computed once and handed to the briefing, so the notebook does not redo them.
@@ -21,6 +23,7 @@ import time
 from typing import Any
 
 from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
+from model.commands.optimise import add_verification_arguments
 from model.report import format_table
 from model.results import RunFolder
 
@@ -54,6 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="leave out a step (repeatable); the briefing then computes what it needs itself or says it is missing",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_verification_arguments(parser)
     parser.set_defaults(handler=run_scenario)
 
 
@@ -119,14 +123,18 @@ def run_scenario(args: argparse.Namespace) -> int:
             results["experiment"] = experiment
             progress.finish(started)
 
+        catalogue_options = None
         if "catalogue" in steps:
-            from model.catalogue import optimise
-            from model.commands.optimise import write_catalogue
+            from model.commands.optimise import verified_catalogue, write_verified
 
-            started = progress.start("Optimising the service catalogue (HiGHS)")
-            catalogue = optimise(scenario, explain=True)
-            write_catalogue(run.subfolder("catalogue"), catalogue)
-            results["catalogue_result"] = catalogue
+            started = progress.start(
+                "Optimising the service catalogue on simulator-calibrated capacity and verifying it by simulation"
+            )
+            verified = verified_catalogue(scenario, args, explain=True)
+            write_verified(run.subfolder("catalogue"), verified, scenario)
+            results["verified_catalogue"] = verified
+            results["catalogue_result"] = verified.result
+            catalogue_options = verified.options
             progress.finish(started)
 
         premium = 0.0
@@ -145,7 +153,12 @@ def run_scenario(args: argparse.Namespace) -> int:
             from model.tariffs import tariff_table
 
             started = progress.start("Tariffs: per capita, activity, Shapley, nucleolus, closest core")
-            tariff_result = tariff_table(scenario, host_risk_premium_gbp_per_year=premium, workers=args.workers)
+            tariff_result = tariff_table(
+                scenario,
+                host_risk_premium_gbp_per_year=premium,
+                workers=args.workers,
+                catalogue_options=catalogue_options,
+            )
             tariff_result.write(run.subfolder("tariffs"))
             results["tariff_result"] = tariff_result
             progress.finish(started)
@@ -177,10 +190,17 @@ def run_scenario(args: argparse.Namespace) -> int:
 
 
 def _print_summary(scenario: Any, headline: dict[str, float], results: dict[str, Any]) -> None:
-    """The few numbers a reader wants on screen; everything else is in the run folder."""
+    """The few numbers a reader wants on screen, led by the verified recommendation; the rest is in the run folder."""
+    verified = results.get("verified_catalogue")
+    if verified is not None:
+        from model.commands.optimise import print_headline
+
+        print_headline(verified)
+        print()
     print(f"Scenario: {scenario.name} (full membership: {headline['member_headcount']:.0f} staff)")
     print(
-        f"Today: host team {headline['host_fte']:.1f} FTE, cost GBP {headline['total_cost_gbp_per_year']:,.0f} a year "
+        f"Today: host team {headline['host_fte']:.1f} FTE, expected cost from the inputs GBP "
+        f"{headline['total_cost_gbp_per_year']:,.0f} a year "
         f"(GBP {headline['cost_per_head_gbp_per_year']:,.0f} per head), surplus GBP {headline['surplus_gbp_per_year']:,.0f}"
     )
     experiment = results.get("experiment")
@@ -197,8 +217,8 @@ def _print_summary(scenario: Any, headline: dict[str, float], results: dict[str,
     catalogue = results.get("catalogue_result")
     if catalogue is not None:
         print(
-            f"Optimal catalogue: GBP {catalogue.total_cost_gbp_per_year:,.0f} a year, saving "
-            f"GBP {catalogue.saving_gbp_per_year:,.0f} against every member going alone"
+            f"Optimiser's planning figure for the recommended catalogue: GBP {catalogue.total_cost_gbp_per_year:,.0f} "
+            f"a year, GBP {catalogue.saving_gbp_per_year:,.0f} less than every member going alone"
         )
     risk_result = results.get("risk_result")
     if risk_result is not None:

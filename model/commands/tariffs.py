@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 
 from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
+from model.commands.optimise import add_verification_arguments
 from model.errors import UserError
 from model.report import format_table
 from model.results import RunFolder
@@ -48,6 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=2,
         help="processes for the coalition costs (default 2)",
     )
+    add_verification_arguments(parser)
     add_results_argument(parser)
     parser.set_defaults(handler=run_tariffs)
 
@@ -79,11 +81,18 @@ def risk_premium_from_args(args: argparse.Namespace, scenario: Scenario) -> tupl
 
 
 def run_tariffs(args: argparse.Namespace) -> int:
+    from model.commands.optimise import verified_catalogue
     from model.tariffs import METHOD_LABELS, METHODS, format_gbp, tariff_table
 
     scenario = scenario_from_args(args)
     premium, premium_line = risk_premium_from_args(args, scenario)
-    result = tariff_table(scenario, host_risk_premium_gbp_per_year=premium, workers=max(1, args.workers))
+    verified = verified_catalogue(scenario, args, explain=False)
+    result = tariff_table(
+        scenario,
+        host_risk_premium_gbp_per_year=premium,
+        workers=max(1, args.workers),
+        catalogue_options=verified.options,
+    )
     with RunFolder(
         scenario,
         command="tariffs",
@@ -98,6 +107,9 @@ def run_tariffs(args: argparse.Namespace) -> int:
         f"GBP {format_gbp(totals['stand_alone_total_gbp_per_year'])}; sharing saves "
         f"GBP {format_gbp(totals['sharing_saving_gbp_per_year'])}"
     )
+    capacity = "simulator-calibrated" if args.capacity == "calibrated" else "Erlang C"
+    check = "verified by simulation" if verified.verified else "not verified by simulation"
+    print(f"Coalition costs on {capacity} pool capacity, the recommended team {check} ({verified.rounds} round(s))")
     if premium_line:
         print(premium_line)
     print()
