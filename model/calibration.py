@@ -15,8 +15,9 @@ by running the real simulator (``model.simulation``) on a one-pool scenario:
   periods, rolling windows for low volumes), calendar aligned with the scenario's settled months.
 
 Search (per service x role, fte = step, 2 step, ... until the pool covers the whole partnership's demand): Erlang C
-(``model.pooling``, absence averaged) gives the first probe; the probe moves up or down by 25% until the verdict
-changes, then bisects (geometric) until the bracket is within ``settings.precision``. Each probe runs batches of
+(``model.pooling``, absence averaged) gives the first probe; the probe moves up or down by 25% (a step that grows
+while the verdict holds) until the verdict changes, then bisects (geometric) until the bracket is within
+``settings.precision``. Each probe runs batches of
 ``settings.batch`` replications with COMMON RANDOM NUMBERS (the same replications for every probe and every pool)
 and stops as soon as the Wilson interval of the reliability (scored periods pooled over replications) is clearly
 above or below the target, else decides on the point estimate after ``settings.max_replications``. Capacity never
@@ -277,30 +278,33 @@ def search_capacity(
     """(largest passing rate, smallest failing rate, probes) for a verdict ``passes`` that holds below some threshold.
 
     ``floor`` is known to pass (0: nothing known), ``ceiling`` is a rate that cannot pass (staff busy all the time).
-    From ``guess``, steps of 25% in the direction of the verdict until it changes, then geometric bisection until
-    the bracket is within ``precision``; 0 if even a ten-thousandth of the ceiling fails."""
+    From ``guess``, steps of 25% (growing while the verdict holds) in the direction of the verdict until it
+    changes, then geometric bisection until the bracket is within ``precision``; 0 if even a ten-thousandth of the
+    ceiling fails."""
     low, high = floor, ceiling
     rate = min(max(guess, low * 1.05, ceiling * 1e-4), ceiling * 0.95)
     probes = 1
+    step = 1.25  # grows (1.25, 1.9, 2.8, 4.2, ...) while the verdict does not change, so a far guess costs little
     if passes(rate):
         low = rate
-        while low * 1.25 < high:
+        while low * step < high:
             probes += 1
-            if passes(low * 1.25):
-                low *= 1.25
-            else:
-                high = low * 1.25
+            if not passes(low * step):
+                high = low * step
                 break
+            low *= step
+            step *= 1.5
     else:
         high = rate
-        while high / 1.25 > low:
-            if low == 0.0 and high / 1.25 < ceiling * 1e-4:
+        while high / step > low:
+            if low == 0.0 and high / step < ceiling * 1e-4:
                 return 0.0, high, probes
             probes += 1
-            if passes(high / 1.25):
-                low = high / 1.25
+            if passes(high / step):
+                low = high / step
                 break
-            high /= 1.25
+            high /= step
+            step *= 1.5
     while low > 0 and high / low - 1.0 > precision:
         middle = math.sqrt(low * high)
         probes += 1

@@ -8,10 +8,12 @@ simulator until it meets every KPI's reliability, with its saving against today 
 3. Apply the answer to the scenario (``apply_catalogue``: modes, host team, in-house teams) and simulate its settled
    service (``model.steady_state``: the membership the optimiser sized for, 36 scored months) on
    ``VERIFICATION_REPLICATIONS`` onwards, replications never used by the calibration.
-4. Score each staffed team x service (``model.reliability``). A pool whose reliability is CLEARLY below its target
-   (the upper end of its 95% Wilson interval over the pooled review periods is below ``kpi.reliability``) gets a
-   cut: its (service, role, FTE) capacity is lowered below the load it failed at, so the MILP must staff it more,
-   use another role, or choose another mode. Re-solve and repeat (at most ``max_iterations``), reporting each round.
+4. Score each team x service (``model.reliability``). An unclear verdict (point estimate short of the target,
+   interval still reaching it) gets more replications (doubling, up to ``max_replications``). A pool whose
+   reliability is then CLEARLY below its target (the upper end of its 95% Wilson interval over the pooled review
+   periods is below ``kpi.reliability``) gets a cut: its (service, role, FTE) capacity is lowered below the load it failed at, so the MILP must staff it more,
+   use another role, or choose another mode; an external provider clearly below has its mode excluded for the
+   service. Re-solve and repeat (at most ``max_iterations``), reporting each round.
 5. Simulate today's settled service on the same replications (common random numbers) and report the paired saving:
    the recommended catalogue's simulated annual cost with its interval, today's, the difference with its paired t
    interval, and each service's reliability in both.
@@ -232,10 +234,10 @@ def _team_name(team: str) -> str:
     return HOST if team == HOST_TEAM else team
 
 
-def _simulate(scenario: Scenario, replications: int, seed: int | None, workers: int) -> pd.DataFrame:
-    return multiple_replications(
-        scenario, replications, workers=workers, seed=seed, first=VERIFICATION_REPLICATIONS
-    ).kpis
+def _simulate(
+    scenario: Scenario, replications: int, seed: int | None, workers: int, first: int = VERIFICATION_REPLICATIONS
+) -> pd.DataFrame:
+    return multiple_replications(scenario, replications, workers=workers, seed=seed, first=first).kpis
 
 
 def paired_saving(
@@ -281,6 +283,7 @@ def verified_optimise(
     verify: bool = True,
     settings: CalibrationSettings | None = None,
     replications: int = 20,
+    max_replications: int = 80,
     months: int = 36,
     max_iterations: int = 8,
     seed: int | None = None,
@@ -349,6 +352,15 @@ def verified_optimise(
         settled = steady_state_scenario(recommended, months=months)
         rec_kpis = _simulate(settled, replications, seed, workers)
         verdicts = team_reliability(settled, rec_kpis)
+        done = replications
+        while (verdicts["verdict"] == "below").any() and done < max_replications:
+            # Sequential stopping: an unclear verdict (point estimate short, interval reaching the target) gets
+            # more replications, up to ``max_replications``, before it is accepted as not clearly below.
+            more = min(done, max_replications - done)
+            extra = _simulate(settled, more, seed, workers, first=VERIFICATION_REPLICATIONS + done)
+            rec_kpis = pd.concat([rec_kpis, extra], ignore_index=True)
+            done += more
+            verdicts = team_reliability(settled, rec_kpis)
         pools = result.staffing.assign(team=result.staffing["team"].map(_team_name))
         merged = verdicts.merge(pools, on=["service", "team"], how="left")
         failing = merged[merged["verdict"] == "clearly below"]
@@ -383,7 +395,8 @@ def verified_optimise(
 
     started = time.perf_counter()
     today_settled = steady_state_scenario(scenario, months=months)
-    today_kpis = _simulate(today_settled, replications, seed, workers)
+    paired = int(rec_kpis["replication"].nunique())
+    today_kpis = _simulate(today_settled, paired, seed, workers)
     saving = paired_saving(today_kpis, rec_kpis, today_settled, steady_state_scenario(recommended, months=months))
     seconds["paired_saving"] = time.perf_counter() - started
     iterations = pd.concat(rounds, ignore_index=True)

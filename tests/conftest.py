@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,20 @@ def default_scenario() -> Scenario:
     return load_scenario(DEFAULT_SCENARIO)
 
 
+@pytest.fixture(scope="session")
+def capacity_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One calibration cache for the whole test session, shared by the xdist workers (the folder above each
+    worker's base temp is common to them; cache files are written atomically, so concurrent writers are safe).
+    Nothing from the developer's own cache (~/.cache/sharedhr) is ever read: every test run calibrates from cold."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "sharedhr-cache"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 @pytest.fixture(autouse=True)
-def _isolated_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Never write run folders into the repository's results/ during tests."""
+def _isolated_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capacity_cache: Path) -> None:
+    """Never write run folders into the repository's results/ during tests, nor read a calibration cache that the
+    tests did not write."""
     monkeypatch.setenv("SHAREDHR_RESULTS_DIR", str(tmp_path / "results"))
+    monkeypatch.setenv("SHAREDHR_CACHE_DIR", str(capacity_cache))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -125,26 +126,45 @@ def small_scenario(min_shared_staff: int = 0, overhead: float = 15000.0) -> Scen
     return Scenario.model_validate(data)
 
 
-def _menu(scenario: Scenario, service: Any, load: float, min_people: int) -> list[tuple[str, float, float]]:
+Capacity = Callable[[str, str, float], float]
+
+
+def _menu(
+    scenario: Scenario, service: Any, load: float, min_people: int, capacity: Capacity | None = None
+) -> list[tuple[str, float, float]]:
     """Every (role, fte, capacity) for fte = 0.5, 1, ... up to the smallest whole FTE (>= min_people) covering
-    ``load``, over ALL roles able to do the service (the MILP drops dominated roles: this checks that too)."""
+    ``load``, over ALL roles able to do the service (the MILP drops dominated roles: this checks that too).
+    ``capacity(service, role, fte)`` replaces Erlang C (a calibrated table); a role it never lets cover the load
+    within 400 FTE has no options."""
     budget = queueing_budget_days(service)
     options = []
     for role in scenario.roles:
         rate = service_rate_per_fte(scenario, service, role)
         if rate <= 0:
             continue
+
+        def cap(fte: float, rate: float = rate, role: str = role.name) -> float:
+            if capacity is not None:
+                return capacity(service.name, role, fte)
+            return pool_capacity(fte, rate, budget, service.kpi.target_fraction, "sojourn")
+
         top = max(1, min_people)
-        while pool_capacity(float(top), rate, budget, service.kpi.target_fraction, "sojourn") < load:
+        while top <= 400 and cap(float(top)) < load:
             top += 1
+        if top > 400:
+            continue
         for k in range(1, 2 * top + 1):
             fte = k / 2
-            options.append((role.name, fte, pool_capacity(fte, rate, budget, service.kpi.target_fraction, "sojourn")))
+            if cap(fte) > 0:
+                options.append((role.name, fte, cap(fte)))
     return options
 
 
-def brute_force(scenario: Scenario) -> tuple[float, dict[tuple[str, str, str], float]]:
-    """Minimum cost over all mode assignments, and the minimum with each (service, member) forced to each mode."""
+def brute_force(
+    scenario: Scenario, capacity: Capacity | None = None
+) -> tuple[float, dict[tuple[str, str, str], float]]:
+    """Minimum cost over all mode assignments, and the minimum with each (service, member) forced to each mode
+    (``capacity``: see ``_menu``)."""
     members = scenario.members
     services = scenario.services
     loaded = {r.name: r.loaded_cost_gbp_per_year for r in scenario.roles}
@@ -165,7 +185,11 @@ def brute_force(scenario: Scenario) -> tuple[float, dict[tuple[str, str, str], f
         for k in range(len(services) + 1):
             for subset in itertools.combinations(services, k):
                 menus = [
-                    [o for o in _menu(scenario, s, load[(s.name, m.name)], 0) if o[2] >= load[(s.name, m.name)]]
+                    [
+                        o
+                        for o in _menu(scenario, s, load[(s.name, m.name)], 0, capacity)
+                        if o[2] >= load[(s.name, m.name)]
+                    ]
                     for s in subset
                 ]
                 staff = min(
@@ -179,7 +203,7 @@ def brute_force(scenario: Scenario) -> tuple[float, dict[tuple[str, str, str], f
                 in_house[(m.name, tuple(s.name for s in subset))] = staff + fixed
 
     # Shared: every combination of one option (or none) per service pool, vectorised over combinations.
-    menus = [_menu(scenario, s, sum(load[(s.name, m.name)] for m in members), min_people) for s in services]
+    menus = [_menu(scenario, s, sum(load[(s.name, m.name)] for m in members), min_people, capacity) for s in services]
     roles = sorted(loaded)
     combos = list(itertools.product(*[[None, *menu] for menu in menus]))
     capacity = np.array([[o[2] if o else 0.0 for o in combo] for combo in combos])
