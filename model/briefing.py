@@ -367,7 +367,7 @@ def headline_section(briefing: Briefing) -> Section:
             ("Staff covered (headcount)", f"{costs['member_headcount']:,.0f}"),
             ("Host HR team (FTE)", f"{costs['host_fte']:.1f} ({costs['host_fte_per_100_staff']:.2f} per 100 staff)"),
             (
-                "Today's service, expected from the inputs (GBP per year; see the note on figures)",
+                "Cost today, expected from the inputs (GBP per year; see the note on figures)",
                 _money(costs["total_cost_gbp_per_year"]),
             ),
             ("Cost per member employee (GBP per head per year)", _money(costs["cost_per_head_gbp_per_year"])),

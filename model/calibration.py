@@ -56,7 +56,7 @@ from model.statistics import wilson_interval
 from model.steady_state import settled_calendar, shifted_forced_absences
 from model.units import WORKING_DAYS_PER_YEAR
 
-CALIBRATION_VERSION = 1
+CALIBRATION_VERSION = 3
 CALIBRATION_REPLICATIONS = 1_000_000
 """First replication number used by calibration (runs and verification use other numbers: common random numbers
 across pools and probes, never shared with the runs that check the result)."""
@@ -417,7 +417,8 @@ def _run_chain(
     """fte = step, 2 step, ... until a whole FTE (at least ``chain.min_fte``) covers the chain's demand; pools in
     ``known`` are reused and its cuts respected (a cut pool's capacity is what it could be shown to carry)."""
     entries: list[PoolCapacity] = []
-    floor = 0.0
+    floor = 0.0  # the raw calibrated capacity so far: every pool is measured the same way, whatever the cuts
+    covered = 0.0  # the capacity so far after cuts: the chain goes on until it covers the demand
     k = 1
     while True:
         fte = round(k * chain.fte_step, 6)
@@ -427,10 +428,11 @@ def _run_chain(
         if entry is None:
             entry = _measure(scenario, chain, fte, floor, settings, folder)
         entries.append(entry)
+        floor = max(floor, entry.capacity_cases_per_day)
         effective = known.capacity(chain.service, chain.role, fte) if known is not None else None
-        floor = max(floor, entry.capacity_cases_per_day if effective is None else effective)
+        covered = max(covered, entry.capacity_cases_per_day if effective is None else effective)
         whole = abs(fte - round(fte)) < 1e-9
-        if whole and fte >= chain.min_fte and floor >= chain.need_cases_per_day:
+        if whole and fte >= chain.min_fte and covered >= chain.need_cases_per_day:
             break
         k += 1
     return entries

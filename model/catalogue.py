@@ -573,6 +573,9 @@ def build_model(instance: CatalogueInstance) -> Any:
         menu = pool.options
         cons.add(sum(model.y[s, k] for k in range(len(menu))) == model.u[s])
         cons.add(model.u[s] <= model.h)
+        # A pool exists only if some member shares the service (else a spare part of a person already paid for
+        # could staff an empty pool at no cost, and the cost tables would hold a pool that serves nobody).
+        cons.add(model.u[s] <= sum(model.x[i, SHARED] for i in sharers[s]))
         cons.add(
             sum(inst.pairs[i].load_cases_per_day * model.x[i, SHARED] for i in sharers[s])
             <= sum(opt.capacity_cases_per_day * model.y[s, k] for k, opt in enumerate(menu))

@@ -188,7 +188,12 @@ def test_html_has_no_code_and_embeds_figures(briefing_run: dict[str, object]) ->
     assert code_cells and all("jp-mod-noInput" in cell for cell in code_cells)
     assert html.count("data:image/png;base64,") >= 4
     assert "Board briefing: Small test partnership" in html
-    assert "At a glance" in html and "Annual cost of the shared service (GBP per year)" in html
+    assert (
+        "At a glance" in html and "Cost today, expected from the inputs (GBP per year; see the note on figures)" in html
+    )
+    # The briefing leads with the verified headline: the recommended catalogue's simulated cost and saving.
+    assert html.index("Recommended catalogue:") < html.index("Cost today, expected from the inputs")
+    assert "Saving against today (GBP per year; negative = extra cost)" in html
     assert "No group of members would be better off leaving" in html or "is not stable" in html
 
 
@@ -262,7 +267,7 @@ def test_chromium_renders_headline_table_and_images(
     assert dom.returncode == 0, dom.stderr[-2000:]
     text = dom.stdout
     assert 'class="briefing-table"' in text or "briefing-table" in text
-    assert "Annual cost of the shared service (GBP per year)" in text
+    assert "Cost today, expected from the inputs (GBP per year; see the note on figures)" in text
     assert len(re.findall(r"<img[^>]+src=\"data:image/png;base64,", text)) >= 4
     assert 'class="highlight' not in text and "import " not in text
     shot = tmp_path / "briefing.png"

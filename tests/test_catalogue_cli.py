@@ -53,7 +53,9 @@ def run_folder(root: Path) -> Path:
 
 
 def test_optimise_writes_the_run_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["optimise", "--results-dir", str(tmp_path)]) == 0
+    """Erlang C capacity without verification (the model before calibration, kept as an option): the published
+    figures of that model. The calibrated, verified path is tested in test_verification.py."""
+    assert main(["optimise", "--capacity", "analytic", "--no-verify", "--results-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "optimal service catalogue" in out and "saving GBP 92,062 (19%)" in out
     assert "Host team: 6 people" in out
@@ -73,7 +75,8 @@ def test_optimise_writes_the_run_folder(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_forced_choice_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    argv = ["optimise", "--no-why", "--results-dir", str(tmp_path), "--force", "strategic_hr:Luton CCG=shared"]
+    argv = ["optimise", "--no-why", "--no-verify", "--capacity", "analytic", "--results-dir", str(tmp_path)]
+    argv += ["--force", "strategic_hr:Luton CCG=shared"]
     assert main(argv) == 0
     decisions = pd.read_csv(run_folder(tmp_path) / "decisions.csv").set_index(["service", "member"])
     assert decisions.loc[("strategic_hr", "Luton CCG"), "mode"] == "shared"
@@ -97,5 +100,5 @@ def test_bad_scenario_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 def test_missing_solver_exits_2(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(catalogue, "solver_available", lambda: False)
-    assert main(["optimise", "--no-why"]) == 2
+    assert main(["optimise", "--no-why", "--capacity", "analytic", "--no-verify"]) == 2
     assert capsys.readouterr().err.strip() == "error: HiGHS solver not available: pip install highspy==1.15.1"

@@ -155,6 +155,7 @@ def test_cli_auto_risk_premium_comes_from_the_risk_model(
 
     monkeypatch.setattr(risk, "host_risk_premium", fake_premium)
     argv = ["tariffs", "--risk-premium", "auto", "--risk-replications", "7", "--workers", "1"]
+    argv += ["--capacity", "analytic", "--no-verify"]
     assert main([*argv, "--results-dir", str(tmp_path)]) == 0
     assert calls == [7]
     assert "estimated by simulation over 7 paired replications" in capsys.readouterr().out

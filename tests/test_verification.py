@@ -79,6 +79,8 @@ def test_headline_is_the_simulators(verified) -> None:
     saving = head["saving_gbp_per_year"]
     assert saving["ci_low"] < saving["mean"] < saving["ci_high"]
     assert head["optimiser_planning_cost_gbp_per_year"] == result.result.total_cost_gbp_per_year
+    # Every pool of the recommendation serves someone (the MILP opens no empty pool with a spare part of a person).
+    assert (result.result.staffing["load_cases_per_year"] > 0).all()
     # Every staffed pool of the recommendation was scored in the final round.
     final = result.iterations[result.iterations["iteration"] == result.rounds]
     assert set(final["service"]) == set(result.result.decisions["service"])
