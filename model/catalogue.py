@@ -438,6 +438,7 @@ def build_instance(
                 f"services[{service_index[service.name]}] {service.name}: no shared team of up to {MAX_POOL_FTE} "
                 f"FTE can serve the members' demand"
             )
+        menu = useful_options(menu, min(p.load_cases_per_day for p in sharers), scenario.min_shared_staff_per_service)
         option = service.delivery.shared
         assert option is not None
         tiers: tuple[tuple[int, float, float], ...] = ()
@@ -470,6 +471,24 @@ def build_instance(
         role_costs=role_costs,
         fixed=fixed_modes,
     )
+
+
+def useful_options(menu: Iterable[StaffingOption], smallest_load: float, min_people: int = 0) -> list[StaffingOption]:
+    """The options of a shared pool's menu that some coalition could choose: at least ``min_people`` people, a
+    capacity of at least ``smallest_load`` (a shared pool serves at least one member's whole demand), and more
+    capacity than every smaller option of the same role (more FTE for no more capacity is never cheaper). The
+    optimum of every coalition is unchanged; the MILP has fewer binaries (calibrated tables, whose small pools carry
+    little, have many such options)."""
+    kept: list[StaffingOption] = []
+    best: dict[str, float] = {}
+    for option in menu:  # each role's options in rising FTE (``staffing_options``' order)
+        if option.people < min_people or option.capacity_cases_per_day < smallest_load:
+            continue
+        if option.capacity_cases_per_day <= best.get(option.role, -math.inf):
+            continue
+        best[option.role] = option.capacity_cases_per_day
+        kept.append(option)
+    return kept
 
 
 def profitable_bundles_only(instance: CatalogueInstance) -> CatalogueInstance:

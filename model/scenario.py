@@ -523,7 +523,14 @@ def _cross_field_problems(scenario: Scenario) -> list[str]:
                     f"services[{s_index}].skill: no role has skill '{service.skill}' "
                     f"(needed for shared or in-house delivery of '{service.name}')"
                 )
-            elif service.delivery.shared is not None and not any(scenario.role(name).fte > 0 for name in able):
+            elif (
+                service.delivery.shared is not None
+                and any(
+                    service.name in scenario.subscribed(m) and scenario.provision_of(m, service.name) == Mode.SHARED
+                    for m in scenario.members
+                )
+                and not any(scenario.role(name).fte > 0 for name in able)
+            ):
                 problems.append(
                     f"services[{s_index}].skill: no host staff (role fte > 0) has skill '{service.skill}' "
                     f"for shared service '{service.name}'"

@@ -69,21 +69,16 @@ VERDICT_COLUMNS = [
 def apply_catalogue(scenario: Scenario, result: CatalogueResult) -> Scenario:
     """``scenario`` with a catalogue optimiser result applied: each member's ``provision`` per service from
     ``result.decisions``, host role FTEs = the optimal host team's FTE per role (roles it does not use at 0), each
-    member's ``in_house_fte`` per role from its in-house pools, and the shared option removed from services no member
-    takes shared (the schema requires host staff for any shared option). Members that have left by the settled month
-    keep their provision. Everything else (timeline, prices, absence) is unchanged, so the result pairs with
-    ``scenario`` under common random numbers."""
+    member's ``in_house_fte`` per role from its in-house pools. Members that have left by the settled month keep
+    their provision. Every delivery option stays on offer and everything else (timeline, prices, absence) is
+    unchanged, so the result pairs with ``scenario`` under common random numbers and its coalition costs c(S) (which
+    depend on the options, not on today's provision) are the scenario's."""
     data = scenario.model_dump(mode="json")
     staffing = result.staffing
     host = staffing[staffing["team"] == HOST_TEAM].groupby("role")["fte"].sum()
     for role in data["roles"]:
         role["fte"] = float(host.get(role["name"], 0.0))
     modes = {(row.member, row.service): row.mode for row in result.decisions.itertuples()}
-    used_shared = {service for (_member, service), mode in modes.items() if mode == Mode.SHARED.value}
-    for service in data["services"]:
-        delivery = service["delivery"]
-        if service["name"] not in used_shared and (delivery.get("in_house") or delivery.get("external")):
-            delivery["shared"] = None
     decided = {member for member, _service in modes}
     for member in data["members"]:
         if member["name"] not in decided:

@@ -50,6 +50,7 @@ monotone.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -392,17 +393,25 @@ TARIFF_COLUMN = {
 """``tariff.method`` of a scenario -> the column of ``model.tariffs.TariffResult.by_member`` that is its charge."""
 
 
-def tariff_comparison(base: Scenario, whatif: Scenario, workers: int = 1) -> tuple[pd.DataFrame, dict[str, Any]]:
+def tariff_comparison(
+    base: Scenario,
+    whatif: Scenario,
+    workers: int = 1,
+    catalogue_options: Callable[[Scenario], Any] | None = None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Per member and tariff method: the annual charge (``model.tariffs.tariff_table``, no premium) in both
     scenarios and the difference, long form (member, method, base, whatif, difference). Also returns, per
     scenario, what :func:`invoice_measures` needs: the adopted method's charge per member and each member's share
-    of a host risk premium (``model.tariffs.risk_premium_shares``: non-host members by headcount)."""
+    of a host risk premium (``model.tariffs.risk_premium_shares``: non-host members by headcount).
+    ``catalogue_options(scenario)`` gives the catalogue options behind each scenario's coalition costs (e.g. the
+    verified, simulator-calibrated capacity of ``model.verification``); default: Erlang C."""
     from model import tariffs
 
     parts: dict[str, Any] = {}
     tables = []
     for label, scenario in (("base", base), ("whatif", whatif)):
-        result = tariffs.tariff_table(scenario, workers=workers)
+        options = catalogue_options(scenario) if catalogue_options is not None else None
+        result = tariffs.tariff_table(scenario, workers=workers, catalogue_options=options)
         column = TARIFF_COLUMN[scenario.tariff.method]
         players = list(result.players)
         parts[label] = {
@@ -453,6 +462,7 @@ def compare(
     breach_cost_gbp_per_case: float = 0.0,
     tariffs: bool = True,
     progress: bool = False,
+    catalogue_options: Callable[[Scenario], Any] | None = None,
 ) -> Comparison:
     """Run ``base`` and ``whatif`` on the same replications with the same seed (common random numbers) and return
     paired differences with t confidence intervals for cost, attainment, P(KPI met), contributions and, with
@@ -460,7 +470,7 @@ def compare(
 
     ``n`` defaults to the base scenario's ``simulation.replications``; ``seed`` to the base scenario's seed (used
     for BOTH scenarios). ``tariffs=False`` skips ``model.tariffs`` (it solves every coalition's catalogue: seconds
-    for five members, minutes for twelve).
+    for five members, minutes for twelve); ``catalogue_options`` as in :func:`tariff_comparison`.
     """
     chosen_seed = base.simulation.seed if seed is None else seed
     count = base.simulation.replications if n is None else n
@@ -482,7 +492,7 @@ def compare(
     b = run_measures(whatif, count, **common)
     tariff_table = pd.DataFrame(columns=["member", "method", "base", "whatif", "difference"])
     if tariffs:
-        tariff_table, parts = tariff_comparison(base, whatif, workers=workers)
+        tariff_table, parts = tariff_comparison(base, whatif, workers=workers, catalogue_options=catalogue_options)
         premiums = []
         for scenario, measures in ((base, a), (whatif, b)):
             cost = measure_values(measures, "host_unplanned_cost_gbp_per_year")

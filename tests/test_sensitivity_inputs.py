@@ -60,6 +60,11 @@ def test_apply_catalogue_sets_provision_and_staff() -> None:
         assert role.fte == pytest.approx(float(host.get(role.name, 0.0)))
     for row in result.decisions.itertuples():
         assert applied.provision_of(applied.member(row.member), row.service).value == row.mode
+    # Every delivery option stays on offer, so the applied scenario's coalition costs are the scenario's own.
+    assert applied.services == scenario.services
+    assert catalogue.optimise(applied, explain=False).total_cost_gbp_per_year == pytest.approx(
+        result.total_cost_gbp_per_year, rel=1e-9
+    )
 
 
 @pytest.mark.slow

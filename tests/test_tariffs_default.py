@@ -122,7 +122,7 @@ def test_a_member_refusing_a_service_pays_nothing_for_it(default_scenario: Scena
 
 
 def test_cli_prints_the_table_and_writes_the_run_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["tariffs", "--risk-premium", "12000", "--workers", "1", "--results-dir", str(tmp_path)]) == 0
+    assert main(["tariffs", "--risk-premium", "12000", "--workers", "2", "--results-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "Would any group of members do better alone?" in out
     assert "Nucleolus: In the core" in out

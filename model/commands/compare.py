@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from model.commands._common import add_overrides_argument, add_results_argument
 from model.commands._paired import add_replication_arguments, fraction, money, print_table
+from model.commands.optimise import add_verification_arguments
 from model.errors import UserError
 from model.results import RunFolder
 from model.scenario import apply_overrides, load_scenario
@@ -42,12 +44,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--no-tariffs", action="store_true", help="skip the tariff table (it solves every coalition)")
     parser.add_argument("--all", action="store_true", help="print every measure, not only the headline ones")
+    add_verification_arguments(parser)
     add_results_argument(parser)
     parser.set_defaults(handler=run_compare)
 
 
 def run_compare(args: argparse.Namespace) -> int:
     from model import whatif
+    from model.commands.optimise import verified_catalogue
 
     if not 0 < args.confidence < 1:
         raise UserError(f"--confidence must be between 0 and 1, got {args.confidence}")
@@ -60,6 +64,10 @@ def run_compare(args: argparse.Namespace) -> int:
         whatif_scenario = apply_overrides(whatif_scenario, args.both)
     if args.overrides:
         whatif_scenario = apply_overrides(whatif_scenario, args.overrides)
+
+    def verified_options(scenario: Any) -> Any:
+        return verified_catalogue(scenario, args, explain=False).options
+
     comparison = whatif.compare(
         base,
         whatif_scenario,
@@ -70,6 +78,7 @@ def run_compare(args: argparse.Namespace) -> int:
         confidence=args.confidence,
         breach_cost_gbp_per_case=args.breach_cost,
         tariffs=not args.no_tariffs,
+        catalogue_options=verified_options,
     )
     label = args.whatif or f"{Path(args.base).name} + " + " ".join(f"--set {o}" for o in args.overrides)
     if args.both:
