@@ -5,16 +5,18 @@ simulator until it meets every KPI's reliability, with its saving against today 
 
 1. Calibrate the pool capacity table (``model.calibration``; cached on disk) unless one is given.
 2. Solve the catalogue MILP (``model.catalogue``) on that table.
-3. Apply the answer to the scenario (``apply_catalogue``: modes, host team, in-house teams) and simulate its settled
-   service (``model.steady_state``: the membership the optimiser sized for, 36 scored months) on
-   ``VERIFICATION_REPLICATIONS`` onwards, replications never used by the calibration.
+3. Apply the answer to the scenario's settled service (``model.steady_state``: the membership the optimiser sized
+   for, present from month 0, 3 months' warm-up and 36 scored months) with ``apply_catalogue`` (modes, host team,
+   in-house teams): that is the ``recommended`` scenario (``recommended.toml``). Simulate it on replications
+   ``VERIFICATION_REPLICATIONS`` onwards, never used by the calibration.
 4. Score each team x service (``model.reliability``). An unclear verdict (point estimate short of the target,
    interval still reaching it) gets more replications (doubling, up to ``max_replications``). A pool whose
    reliability is then CLEARLY below its target (the upper end of its 95% Wilson interval over the pooled review
    periods is below ``kpi.reliability``) gets a cut: its (service, role, FTE) capacity is lowered below the load it failed at, so the MILP must staff it more,
    use another role, or choose another mode; an external provider clearly below has its mode excluded for the
    service. Re-solve and repeat (at most ``max_iterations``), reporting each round.
-5. Simulate today's settled service on the same replications (common random numbers) and report the paired saving:
+5. Simulate today's settled service (``today``, ``today.toml``) on the same replications (common random numbers) and
+   report the paired saving:
    the recommended catalogue's simulated annual cost with its interval, today's, the difference with its paired t
    interval, and each service's reliability in both.
 
@@ -70,7 +72,8 @@ def apply_catalogue(scenario: Scenario, result: CatalogueResult) -> Scenario:
     """``scenario`` with a catalogue optimiser result applied: each member's ``provision`` per service from
     ``result.decisions``, host role FTEs = the optimal host team's FTE per role (roles it does not use at 0), each
     member's ``in_house_fte`` per role from its in-house pools. Members that have left by the settled month keep
-    their provision. Every delivery option stays on offer and everything else (timeline, prices, absence) is
+    their provision, except that services they took shared which the recommended host team cannot do are bought
+    externally (their months lie outside the settled window the verification scores). Every delivery option stays on offer and everything else (timeline, prices, absence) is
     unchanged, so the result pairs with ``scenario`` under common random numbers and its coalition costs c(S) (which
     depend on the options, not on today's provision) are the scenario's."""
     data = scenario.model_dump(mode="json")
@@ -80,9 +83,22 @@ def apply_catalogue(scenario: Scenario, result: CatalogueResult) -> Scenario:
         role["fte"] = float(host.get(role["name"], 0.0))
     modes = {(row.member, row.service): row.mode for row in result.decisions.itertuples()}
     decided = {member for member, _service in modes}
+    able = {
+        service.name
+        for service in scenario.services
+        for role in data["roles"]
+        if role["fte"] > 0
+        and scenario.role(role["name"]).productivity_for(service.skill, scenario.simulation.allow_cross_skilling) > 0
+    }
     for member in data["members"]:
         if member["name"] not in decided:
-            continue  # not a member at the settled month (left earlier): its history is left as it was
+            # Not a member at the settled month (it left earlier): the recommendation has no team for it. Services
+            # it took shared that the recommended host team cannot do are bought externally in its months.
+            for service in scenario.subscribed(scenario.member(member["name"])):
+                shared = member["provision"].get(service, Mode.SHARED.value) == Mode.SHARED.value
+                if shared and service not in able and scenario.service(service).delivery.external is not None:
+                    member["provision"][service] = Mode.EXTERNAL.value
+            continue
         provision = {service: mode for (name, service), mode in modes.items() if name == member["name"]}
         kept = {s: m for s, m in member["provision"].items() if s not in provision}
         kept.update({s: m for s, m in provision.items() if m != Mode.SHARED.value})
@@ -188,13 +204,15 @@ class PairedSaving:
 class VerifiedCatalogue:
     """The verified recommendation: the final MILP ``result`` on the (cut) capacity ``table``, the catalogue
     ``options`` that give it (the table and any mode the verification excluded: pass them to ``model.coalitions``
-    and ``model.tariffs`` so every c(S) rests on the same verified capacity), the ``recommended`` scenario, every round's verdicts (``iterations``), the final verdict per service x team (``verdicts``), the paired
+    and ``model.tariffs`` so every c(S) rests on the same verified capacity), the ``recommended`` scenario and
+    ``today``'s (both the settled service, ``model.steady_state``: simulate or compare them directly), every round's verdicts (``iterations``), the final verdict per service x team (``verdicts``), the paired
     ``saving`` against today, and timings."""
 
     result: CatalogueResult
     table: CapacityTable
     options: CatalogueOptions
     recommended: Scenario
+    today: Scenario
     iterations: pd.DataFrame
     verdicts: pd.DataFrame
     saving: PairedSaving | None
@@ -320,13 +338,15 @@ def verified_optimise(
     verdicts = pd.DataFrame()
     started = time.perf_counter()
     solved, solved_table = replace(options, capacity=table), table
+    today_settled = steady_state_scenario(scenario, months=months)
     if not verify:
         result = optimise(scenario, options=solved, fixed=fixed, explain=explain)
         return VerifiedCatalogue(
             result=result,
             table=table,
             options=solved,
-            recommended=apply_catalogue(scenario, result),
+            recommended=apply_catalogue(today_settled, result),
+            today=today_settled,
             iterations=pd.DataFrame(columns=VERDICT_COLUMNS),
             verdicts=pd.DataFrame(columns=VERDICT_COLUMNS[:-1]),
             saving=None,
@@ -343,8 +363,8 @@ def verified_optimise(
                 f"{error} (after {iteration - 1} verification round(s) in which the simulator rejected the "
                 f"staffing the optimiser chose; see the cuts in the capacity table)"
             ) from None
-        recommended = apply_catalogue(scenario, result)
-        settled = steady_state_scenario(recommended, months=months)
+        recommended = apply_catalogue(today_settled, result)
+        settled = recommended
         rec_kpis = _simulate(settled, replications, seed, workers)
         verdicts = team_reliability(settled, rec_kpis)
         done = replications
@@ -389,10 +409,9 @@ def verified_optimise(
         result = optimise(scenario, options=solved, fixed=fixed, explain=True)
 
     started = time.perf_counter()
-    today_settled = steady_state_scenario(scenario, months=months)
     paired = int(rec_kpis["replication"].nunique())
     today_kpis = _simulate(today_settled, paired, seed, workers)
-    saving = paired_saving(today_kpis, rec_kpis, today_settled, steady_state_scenario(recommended, months=months))
+    saving = paired_saving(today_kpis, rec_kpis, today_settled, recommended)
     seconds["paired_saving"] = time.perf_counter() - started
     iterations = pd.concat(rounds, ignore_index=True)
     final = iterations[iterations["iteration"] == iterations["iteration"].max()].drop(columns=["action"])
@@ -401,6 +420,7 @@ def verified_optimise(
         table=solved_table,
         options=solved,
         recommended=recommended,
+        today=today_settled,
         iterations=iterations,
         verdicts=final.reset_index(drop=True),
         saving=saving,

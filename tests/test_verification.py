@@ -38,9 +38,13 @@ def test_recommended_toml_round_trips_through_validation(verified, tmp_path) -> 
     again = scenario_from_dict(tomllib.loads(text))
     assert again.content_hash() == result.recommended.content_hash()
     assert main(["validate", str(path)]) == 0
-    # The recommendation keeps the scenario's timeline, prices and absence: only provision and staffing change.
-    assert again.simulation == scenario.simulation
-    assert again.absence == scenario.absence
+    # The recommendation is the settled service (the membership the optimiser sized for) with the scenario's prices,
+    # delivery options and absence: against today's settled service only provision and staffing change.
+    today = result.today
+    assert again.simulation == today.simulation and today.simulation.warm_up_months == 3
+    assert again.absence == scenario.absence and again.services == scenario.services
+    assert again.member_names == today.member_names
+    assert main(["validate", str(path)]) == 0
 
 
 def test_recommended_catalogue_meets_every_reliability_on_a_fresh_seed(verified) -> None:
@@ -49,8 +53,7 @@ def test_recommended_catalogue_meets_every_reliability_on_a_fresh_seed(verified)
     ``kpi.reliability`` (the upper end of its 95% Wilson interval reaches the target)."""
     _scenario, result = verified
     assert result.verified
-    recommended = scenario_from_dict(tomllib.loads(scenario_toml(result.recommended, [])))
-    settled = steady_state_scenario(recommended)
+    settled = scenario_from_dict(tomllib.loads(scenario_toml(result.recommended, [])))
     kpis = multiple_replications(settled, 20, workers=2, seed=FRESH_SEED).kpis
     table = team_reliability(settled, kpis)
     assert len(table) >= len(reliability_summary(result.verdicts))
@@ -68,11 +71,12 @@ def test_headline_is_the_simulators(verified) -> None:
     first = VERIFICATION_REPLICATIONS
 
     def mean_cost(s) -> float:
-        kpis = multiple_replications(steady_state_scenario(s), n, workers=2, first=first).kpis
+        kpis = multiple_replications(s, n, workers=2, first=first).kpis
         rows = kpis[(kpis["metric"] == "total_cost_gbp_per_year") & (kpis["service"] == "all")]
         return float(rows["value"].mean())
 
-    today, recommended = mean_cost(scenario), mean_cost(result.recommended)
+    assert result.today.content_hash() == steady_state_scenario(scenario).content_hash()
+    today, recommended = mean_cost(result.today), mean_cost(result.recommended)
     assert head["today_cost_gbp_per_year"]["mean"] == pytest.approx(today, rel=1e-9)
     assert head["recommended_cost_gbp_per_year"]["mean"] == pytest.approx(recommended, rel=1e-9)
     assert head["saving_gbp_per_year"]["mean"] == pytest.approx(today - recommended, rel=1e-9, abs=1e-6)
@@ -88,7 +92,7 @@ def test_headline_is_the_simulators(verified) -> None:
 
 def test_optimise_cli_writes_the_bridge_files(tmp_path, capsys) -> None:
     """``sharedhr optimise`` (calibration from the session cache the fixture filled) leads with the headline and
-    writes recommended.toml, which validates and compares against the base scenario."""
+    writes recommended.toml and today.toml, which validate and compare."""
     root = tmp_path / "runs"
     code = main(["optimise", str(DEFAULT_SCENARIO), "--no-why", "--results-dir", str(root)])
     out = capsys.readouterr().out
@@ -96,7 +100,14 @@ def test_optimise_cli_writes_the_bridge_files(tmp_path, capsys) -> None:
     assert out.index("Recommended catalogue: GBP") < out.index("Host team:")
     assert "KPI reliability (verified" in out
     (run,) = list((root / "herts-beds-luton").iterdir())
-    for name in ("recommended.toml", "capacity.csv", "verification.csv", "reliability.csv", "summary.json"):
+    for name in (
+        "recommended.toml",
+        "today.toml",
+        "capacity.csv",
+        "verification.csv",
+        "reliability.csv",
+        "summary.json",
+    ):
         assert (run / name).is_file(), name
     summary = json.loads((run / "summary.json").read_text())
     assert summary["headline"]["verified"] is True

@@ -155,16 +155,25 @@ def write_verified(run: Any, verified: Any, scenario: Any) -> None:
     run.write_csv("verification.csv", verified.iterations)
     if verified.saving is not None:
         run.write_csv("reliability.csv", verified.saving.reliability)
+    settled = verified.today.simulation
+    window = (
+        f"The settled service of scenario '{scenario.name}' (content SHA-256 {scenario.content_hash()}): the members "
+        f"of its last month present from month 0 ({settled.start}), {settled.warm_up_months} months' warm-up, "
+        f"{settled.horizon_months - settled.warm_up_months} months scored."
+    )
     header = [
-        f"Recommended service catalogue for scenario '{scenario.name}' (content SHA-256 {scenario.content_hash()}),",
-        "written by sharedhr optimise: the scenario with each member's provision, the host team and the in-house",
-        "teams set as the optimiser recommends. Validate, simulate, compare or edit it like any scenario:",
-        "  sharedhr compare <the original scenario> recommended.toml",
-        "verified by simulation: "
+        "Recommended service catalogue, written by sharedhr optimise: each member's provision, the host team and",
+        "the in-house teams as the optimiser recommends, verified by simulation: "
         + ("yes" if verified.verified else "NO (see verification.csv)")
-        + f", in {verified.rounds} round(s).",
+        + f" ({verified.rounds} round(s)).",
+        window,
+        "Validate, simulate, edit or compare it like any scenario; today's team on the same service is today.toml:",
+        "  sharedhr compare today.toml recommended.toml",
     ]
     run.write_text("recommended.toml", scenario_toml(verified.recommended, header))
+    run.write_text(
+        "today.toml", scenario_toml(verified.today, ["Today's team and provision on the same settled service.", window])
+    )
 
 
 def print_headline(verified: Any) -> None:
