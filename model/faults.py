@@ -120,8 +120,11 @@ def exit_with_parent(parent_pid: int) -> None:
 
     On Linux the kernel sends SIGTERM when the direct parent dies (``PR_SET_PDEATHSIG``); a daemon thread also
     checks ``parent_pid`` twice a second, which covers pools whose workers are started by a fork server. A forked
-    worker must not inherit the parent's SIGTERM handler (:func:`handle_termination`): SIGTERM simply ends it."""
+    worker must not inherit the parent's SIGTERM handler (:func:`handle_termination`): SIGTERM simply ends it. Ctrl-C
+    reaches every process of the terminal's group: workers ignore it (no traceback per worker) and the parent, which
+    handles it, terminates them (:func:`terminate_pool`)."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux") and os.getppid() == parent_pid:
         with suppress(OSError, AttributeError):
             import ctypes

@@ -25,7 +25,6 @@ from __future__ import annotations
 import codecs
 import html
 import json
-import math
 import os
 import re
 import stat
@@ -174,13 +173,24 @@ def control_character(text: str) -> str | None:
     return f"U+{ord(found.group()):04X}" if found else None
 
 
-def finite_problem(value: float) -> str | None:
-    """``"is not a number (nan)"`` / ``"is infinite (inf)"`` for a non-finite float, else None."""
-    if math.isnan(value):
-        return "is not a number (nan); give a finite number"
-    if math.isinf(value):
-        return f"is infinite ({value}); give a finite number"
-    return None
+def control_characters(node: Any, location: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], str]]:
+    """(location, ``U+XXXX``) of every text value or key in parsed data ``node`` holding a control character; a
+    location is a tuple of keys and list indices (a key holding one is shown with the character escaped)."""
+    found: list[tuple[tuple[Any, ...], str]] = []
+    if isinstance(node, str):
+        code = control_character(node)
+        if code:
+            found.append((location, code))
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            code = control_character(str(key))
+            if code:
+                found.append(((*location, str(key).encode("unicode_escape").decode()), code))
+            found.extend(control_characters(value, (*location, key)))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found.extend(control_characters(value, (*location, index)))
+    return found
 
 
 # --- writing -----------------------------------------------------------------------------------------------------------

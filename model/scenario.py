@@ -32,7 +32,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from model.errors import ScenarioError, UserError
-from model.safety import MAX_SCENARIO_BYTES, check_structure, control_character, parse_toml, read_input_file
+from model.safety import (
+    MAX_SCENARIO_BYTES,
+    check_structure,
+    control_character,
+    control_characters,
+    parse_toml,
+    read_input_file,
+)
 from model.units import MONTHS_PER_YEAR
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
@@ -655,7 +662,7 @@ def scenario_from_dict(data: dict[str, Any], origin: str = "<scenario>") -> Scen
     stops the Excel writer at the end of a run."""
     controls = [
         f"{origin}: {format_location(location)}: holds the control character {code}; remove it"
-        for location, code in _control_characters(data, ())
+        for location, code in control_characters(data)
     ]
     if controls:
         raise ScenarioError(controls)
@@ -663,25 +670,6 @@ def scenario_from_dict(data: dict[str, Any], origin: str = "<scenario>") -> Scen
         return Scenario.model_validate(data)
     except ValidationError as error:
         raise ScenarioError([f"{origin}: {line}" for line in validation_problems(error)]) from None
-
-
-def _control_characters(node: Any, location: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], str]]:
-    """(location, ``U+XXXX``) of every text value or key in ``node`` holding a control character."""
-    found: list[tuple[tuple[Any, ...], str]] = []
-    if isinstance(node, str):
-        code = control_character(node)
-        if code:
-            found.append((location, code))
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            code = control_character(str(key))
-            if code:
-                found.append(((*location, str(key).encode("unicode_escape").decode()), code))
-            found.extend(_control_characters(value, (*location, key)))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found.extend(_control_characters(value, (*location, index)))
-    return found
 
 
 def load_scenario(path: str | Path | None = None) -> Scenario:

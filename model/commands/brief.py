@@ -7,13 +7,19 @@ with outputs), ``briefing.html`` (no code, no prompts), ``plots/*.png``, ``tarif
 
 The notebook runs in a Jupyter kernel started from THIS Python interpreter (``sys.executable``), whatever kernels
 are registered elsewhere on the machine, so it sees the same installed ``model`` package as the command.
+
+A failed briefing keeps its partly executed notebook under a fresh ``tempfile.mkstemp`` name (never a fixed name in
+the shared temporary folder, where another user could plant a symlink). Scratch folders are named
+``sharedhr-brief-<pid>-...``; those of stopped runs are removed at the next start (``model.faults``). Ctrl-C or
+SIGTERM during the briefing stops the kernel and prints one line (exit 130 or 143).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
+import logging
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -22,6 +28,7 @@ from typing import Any
 
 from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
 from model.errors import UserError
+from model.faults import BRIEF_SCRATCH_PATTERN, BRIEF_SCRATCH_PREFIX, remove_stale, report_removed
 from model.results import RunFolder, RunSubfolder
 from model.scenario import DEFAULT_SCENARIO
 
@@ -115,8 +122,28 @@ def execute_notebook(
             kernel_manager_class=kernel_manager_class(),
         )
     except PapermillExecutionError as error:
+        if error.ename == "KeyboardInterrupt":  # Ctrl-C reached the kernel too: the run was stopped, not failed
+            raise KeyboardInterrupt from None
         raise UserError(f"{source.name}: cell {error.exec_count} failed: {error.ename}: {error.evalue}") from None
+    except KeyboardInterrupt:
+        # papermill and the kernel client log their own tracebacks while shutting down: the CLI says one line.
+        for name in ("papermill", "nbclient", "traitlets", "asyncio"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+        raise
     return target
+
+
+def keep_failed_notebook(executed: Path) -> Path | None:
+    """Copy a partly executed notebook to a new private file (``tempfile.mkstemp``: created exclusively, mode 0600,
+    so a symlink planted in the shared temporary folder is never followed); None when there is nothing to keep."""
+    try:
+        content = executed.read_bytes()
+    except OSError:
+        return None
+    descriptor, name = tempfile.mkstemp(prefix="sharedhr-failed-", suffix=".ipynb")
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(content)
+    return Path(name)
 
 
 def render_html(executed: str | Path, output: str | Path, title: str | None = None) -> Path:
@@ -179,7 +206,8 @@ def brief_into(
         "output_dir": str(folder),
         "overrides": list(overrides),
     }
-    with tempfile.TemporaryDirectory(prefix="sharedhr-brief-") as scratch:
+    report_removed(remove_stale(Path(tempfile.gettempdir()), BRIEF_SCRATCH_PATTERN))
+    with tempfile.TemporaryDirectory(prefix=f"{BRIEF_SCRATCH_PREFIX}{os.getpid()}-") as scratch:
         if precomputed:
             chosen_replications = int(replications) if replications else run.scenario.simulation.replications
             chosen_seed = int(seed) if seed is not None else run.scenario.simulation.seed
@@ -192,9 +220,8 @@ def brief_into(
             execute_notebook(notebook, folder / EXECUTED_NAME, parameters, cwd=folder, progress=progress)
         except UserError as error:
             # The run folder is discarded on failure: keep the partly executed notebook for inspection.
-            kept = Path(tempfile.gettempdir()) / f"sharedhr-failed-{folder.name.lstrip('.')}.ipynb"
-            if (folder / EXECUTED_NAME).exists():
-                shutil.copyfile(folder / EXECUTED_NAME, kept)
+            kept = keep_failed_notebook(folder / EXECUTED_NAME)
+            if kept is not None:
                 raise UserError([*error.problems, f"the partly executed notebook is in {kept}"]) from None
             raise
     render_html(folder / EXECUTED_NAME, folder / HTML_NAME, title=f"Board briefing: {run.scenario.name}")
