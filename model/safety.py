@@ -106,8 +106,8 @@ def parse_toml(text: str, origin: str) -> dict[str, Any]:
         raise UserError(f"{origin}: not valid TOML ({error})") from None
     except RecursionError:
         raise UserError(f"{origin}: tables or lists are nested too deeply (the limit is {MAX_NESTING})") from None
-    except ValueError as error:  # int() of a number with more digits than Python converts
-        raise UserError(f"{origin}: a number is too long ({_first_line(error)})") from None
+    except ValueError:  # int() of a number with more digits than Python converts
+        raise UserError(f"{origin}: a number is too long (at most {MAX_DIGITS} digits)") from None
     check_structure(data, origin)
     return data
 
@@ -134,8 +134,8 @@ def parse_json(text: str, origin: str) -> Any:
         raise UserError(f"{origin}: {error}") from None
     except RecursionError:
         raise UserError(f"{origin}: objects or lists are nested too deeply (the limit is {MAX_NESTING})") from None
-    except ValueError as error:
-        raise UserError(f"{origin}: a number is too long ({_first_line(error)})") from None
+    except ValueError:
+        raise UserError(f"{origin}: a number is too long (at most {MAX_DIGITS} digits)") from None
     check_structure(data, origin)
     return data
 
@@ -158,10 +158,6 @@ def check_structure(data: Any, origin: str) -> None:
             stack.extend((value, depth + 1) for value in node)
         elif isinstance(node, int) and not isinstance(node, bool) and abs(node) >= limit:
             raise UserError(f"{origin}: the integer {str(node)[:12]}... is too long (at most {MAX_DIGITS} digits)")
-
-
-def _first_line(error: BaseException) -> str:
-    return str(error).split(":")[0].split("\n")[0]
 
 
 # --- text --------------------------------------------------------------------------------------------------------------

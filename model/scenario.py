@@ -80,8 +80,8 @@ class Strict(BaseModel):
     def _no_bool_for_number(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, bool) and info.field_name is not None:
             annotation = cls.model_fields[info.field_name].annotation
-            if annotation is not bool and bool not in getattr(annotation, "__args__", ()):
-                raise ValueError(f"expected a number or text, got {str(value).lower()}")
+            if {annotation, *getattr(annotation, "__args__", ())} & {int, float}:
+                raise ValueError(f"expected a number, got {str(value).lower()}")
         return value
 
 

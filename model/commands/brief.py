@@ -63,11 +63,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_brief)
 
 
-def kernel_manager_class() -> type:
+def kernel_manager_class(kernel_log: Path | None = None) -> type:
     """A Jupyter kernel manager that always starts ``sys.executable -m ipykernel_launcher``.
 
     Registered kernel specs named ``python3`` may point at another Python (a user-level install, a system
     Jupyter); pinning the interpreter makes the notebook import exactly the ``model`` this command runs.
+    ``kernel_log``: file for the kernel process's own stderr (its start-up and shutdown messages, not the cells'
+    output, which the notebook records), so that stopping a run does not print the kernel's shutdown noise.
     """
     from jupyter_client.kernelspec import KernelSpec
     from jupyter_client.manager import AsyncKernelManager
@@ -86,6 +88,12 @@ def kernel_manager_class() -> type:
                 )
             return self._kernel_spec
 
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            if kernel_log is None:
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            with kernel_log.open("ab") as log:  # the kernel process keeps its own copy of the descriptor
+                return await super()._async_launch_kernel(kernel_cmd, **{**kw, "stderr": log})
+
     return CurrentInterpreterKernelManager
 
 
@@ -96,13 +104,15 @@ def execute_notebook(
     cwd: str | Path | None = None,
     progress: bool = False,
     timeout_s: float = 1800.0,
+    kernel_log: Path | None = None,
 ) -> Path:
     """Execute ``notebook`` with papermill ``parameters`` (injected after its ``parameters`` cell) into ``output``.
 
     Raises UserError, naming the failing cell's error, when a cell fails; the partly executed notebook is still
-    written to ``output`` for inspection.
+    written to ``output`` for inspection. ``kernel_log``: where the kernel process's stderr goes (default: ours).
     """
     import papermill
+    from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     source = Path(notebook)
@@ -119,12 +129,14 @@ def execute_notebook(
             progress_bar=progress,
             cwd=str(cwd) if cwd is not None else None,
             execution_timeout=timeout_s,
-            kernel_manager_class=kernel_manager_class(),
+            kernel_manager_class=kernel_manager_class(kernel_log),
         )
     except PapermillExecutionError as error:
         if error.ename == "KeyboardInterrupt":  # Ctrl-C reached the kernel too: the run was stopped, not failed
             raise KeyboardInterrupt from None
         raise UserError(f"{source.name}: cell {error.exec_count} failed: {error.ename}: {error.evalue}") from None
+    except DeadKernelError:
+        raise UserError(f"{source.name}: the notebook's kernel stopped unexpectedly (out of memory?)") from None
     except KeyboardInterrupt:
         # papermill and the kernel client log their own tracebacks while shutting down: the CLI says one line.
         for name in ("papermill", "nbclient", "traitlets", "asyncio"):
@@ -217,7 +229,14 @@ def brief_into(
                 )
             )
         try:
-            execute_notebook(notebook, folder / EXECUTED_NAME, parameters, cwd=folder, progress=progress)
+            execute_notebook(
+                notebook,
+                folder / EXECUTED_NAME,
+                parameters,
+                cwd=folder,
+                progress=progress,
+                kernel_log=Path(scratch) / "kernel.log",
+            )
         except UserError as error:
             # The run folder is discarded on failure: keep the partly executed notebook for inspection.
             kept = keep_failed_notebook(folder / EXECUTED_NAME)
