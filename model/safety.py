@@ -64,14 +64,16 @@ def read_input_file(path: str | Path, what: str, max_bytes: int = MAX_SCENARIO_B
         raise UserError(f"{file}: is a folder, not a {what}") from None
     except OSError as error:
         raise UserError(f"{file}: cannot read the {what} ({error.strerror or error})") from None
-    with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(descriptor)
         if stat.S_ISDIR(info.st_mode):
             raise UserError(f"{file}: is a folder, not a {what}")
-        if not stat.S_ISREG(info.st_mode):
-            raise UserError(f"{file}: is not a regular file (a device, pipe or socket); give a {what} saved on disk")
-        if info.st_size > max_bytes:
-            raise UserError(f"{file}: the {what} is {info.st_size:,} bytes; the limit is {max_bytes:,}")
+        raise UserError(f"{file}: is not a regular file (a device, pipe or socket); give a {what} saved on disk")
+    if info.st_size > max_bytes:
+        os.close(descriptor)
+        raise UserError(f"{file}: the {what} is {info.st_size:,} bytes; the limit is {max_bytes:,}")
+    with os.fdopen(descriptor, "rb") as handle:
         try:
             data = handle.read(max_bytes + 1)
         except OSError as error:
