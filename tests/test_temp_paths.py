@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from model.commands.brief import brief_into, keep_failed_notebook
+from model.commands.brief import brief_into
 from model.errors import UserError
 from model.results import RunFolder
 from model.scenario import Scenario
@@ -49,6 +49,8 @@ def test_failed_briefing_never_follows_a_planted_symlink(
 
 
 def test_keep_failed_notebook_makes_a_new_private_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from model.commands.brief import keep_failed_notebook
+
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     source = tmp_path / "run.ipynb"
     source.write_text("{}")
