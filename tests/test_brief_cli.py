@@ -151,6 +151,7 @@ def test_excel_schedule_from_the_run(briefing_run: dict[str, object]) -> None:
     notes = {row[0]: row[1] for row in book[NOTES_SHEET].iter_rows(min_row=2, values_only=True) if row[0]}
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["scenario_sha256"] in notes["Scenario SHA-256"]
+    assert notes["Scenario file"] == "brief_small.toml"  # its name, not where it lived on this disk
     assert "GBP per year" in notes["Units"]
     sources = [row[3] for row in book[NOTES_SHEET].iter_rows(values_only=True) if row and row[3]]
     assert any("AfC 2019/20" in str(s) for s in sources)
