@@ -158,6 +158,15 @@ def keep_failed_notebook(executed: Path) -> Path | None:
     return Path(name)
 
 
+def forget_local_paths(executed: Path, replacements: dict[str, str]) -> None:
+    """Replace absolute paths in the executed notebook (papermill records its parameters and input and output paths
+    in it) by short names: the run folder records the scenario's name and hash, not where files lived on this disk."""
+    text = executed.read_text(encoding="utf-8")
+    for long, short in sorted(replacements.items(), key=lambda item: -len(item[0])):
+        text = text.replace(json.dumps(long)[1:-1], json.dumps(short)[1:-1])
+    executed.write_text(text, encoding="utf-8")
+
+
 def render_html(executed: str | Path, output: str | Path, title: str | None = None) -> Path:
     """Render an executed notebook to a self-contained HTML page with no code and no prompts.
 
@@ -243,6 +252,15 @@ def brief_into(
             if kept is not None:
                 raise UserError([*error.problems, f"the partly executed notebook is in {kept}"]) from None
             raise
+        forget_local_paths(
+            folder / EXECUTED_NAME,
+            {
+                str(folder): ".",
+                str(path): path.name,
+                str(scratch): "(scratch folder)",
+                str(Path(notebook)): EXECUTED_NAME,
+            },
+        )
     render_html(folder / EXECUTED_NAME, folder / HTML_NAME, title=f"Board briefing: {run.scenario.name}")
     files = {
         "notebook": Path(EXECUTED_NAME),
