@@ -4,7 +4,8 @@
   every ``with`` block (run folders, process pools, scratch folders) unwinds and removes what it created; the CLI
   then exits with 128 + the signal number (130 for Ctrl-C, 143 for SIGTERM).
 * A process killed outright (SIGKILL, power cut) cannot clean up, so every temporary folder carries its owner's
-  process id in its name; :func:`remove_stale` removes those whose owner is gone, at the next start.
+  process id (and, for run folders, which may sit on a shared drive, its host) in its name; :func:`remove_stale`
+  removes those whose owner is gone, at the next start.
 * Worker processes call :func:`exit_with_parent` in their initializer: they exit as soon as the process that
   started the pool has gone, instead of computing for minutes for nobody.
 """
@@ -15,6 +16,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import sys
 import threading
 import time
@@ -58,9 +60,17 @@ def interrupt_exit_code(error: KeyboardInterrupt) -> int:
 
 # --- stale temporary folders -------------------------------------------------------------------------------------------
 
-RUN_TEMP_PATTERN = re.compile(r"^\.tmp-.*-(\d+)$")  # model.results.RunFolder: .tmp-<stamp>-<seed>-<pid>
-BRIEF_SCRATCH_PREFIX = "sharedhr-brief-"  # model.commands.brief: sharedhr-brief-<pid>-<random>
-BRIEF_SCRATCH_PATTERN = re.compile(rf"^{BRIEF_SCRATCH_PREFIX}(\d+)-")
+# model.results.RunFolder: .tmp-<stamp>-<seed>-<host>-<pid>; model.commands.brief: sharedhr-brief-<pid>-<random>
+RUN_TEMP_PATTERN = re.compile(r"^\.tmp-.*-(?P<host>[A-Za-z0-9.]+)-(?P<pid>\d+)$")
+BRIEF_SCRATCH_PREFIX = "sharedhr-brief-"
+BRIEF_SCRATCH_PATTERN = re.compile(rf"^{BRIEF_SCRATCH_PREFIX}(?P<pid>\d+)-")
+
+
+def owner_tag() -> str:
+    """``<host>-<pid>``: ends the name of a run's temporary folder, so that only this machine judges whether its
+    owner is still running (a results folder on a shared drive is written from several machines)."""
+    host = re.sub(r"[^A-Za-z0-9.]", "", socket.gethostname())[:60] or "host"
+    return f"{host}-{os.getpid()}"
 
 
 def pid_alive(pid: int) -> bool:
@@ -79,18 +89,23 @@ def pid_alive(pid: int) -> bool:
 
 
 def remove_stale(folder: Path, pattern: re.Pattern[str]) -> list[Path]:
-    """Remove the folders in ``folder`` whose name matches ``pattern`` (group 1: the owning process id) and whose
-    owner is no longer running. Only real folders (not symlinks) owned by this user are touched. Returns what was
-    removed; a folder that cannot be listed or removed is left alone."""
+    """Remove the folders in ``folder`` whose name matches ``pattern`` (group ``pid``: the owning process id; group
+    ``host``, if the pattern has one: the machine it ran on, which must be this one) and whose owner is no longer
+    running. Only real folders (not symlinks) owned by this user are touched. Returns what was removed; a folder that
+    cannot be listed or removed is left alone."""
     removed: list[Path] = []
     try:
         entries = list(folder.iterdir())
     except OSError:
         return removed
     me = os.getuid() if hasattr(os, "getuid") else None
+    host = owner_tag().rsplit("-", 1)[0]
     for entry in entries:
         match = pattern.match(entry.name)
-        if match is None or int(match.group(1)) == os.getpid() or pid_alive(int(match.group(1))):
+        if match is None or match.groupdict().get("host", host) != host:
+            continue
+        pid = int(match.group("pid"))
+        if pid == os.getpid() or pid_alive(pid):
             continue
         try:
             info = entry.lstat()

@@ -30,7 +30,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from model.errors import UserError
-from model.faults import RUN_TEMP_PATTERN, remove_stale, report_removed
+from model.faults import RUN_TEMP_PATTERN, owner_tag, remove_stale, report_removed
 from model.safety import write_csv
 
 if TYPE_CHECKING:  # annotations only: the CLI imports this module while building its parser, pandas stays unloaded
@@ -210,7 +210,7 @@ class RunFolder(_Writer):
             if not self.root.is_dir():
                 raise FileExistsError(errno.EEXIST, "not a folder", str(self.root))
             stamp = self.created.strftime("%Y%m%dT%H%M%S%fZ")
-            self._temporary = self.root / f".tmp-{stamp}-{self.seed}-{os.getpid()}"
+            self._temporary = self.root / f".tmp-{stamp}-{self.seed}-{owner_tag()}"
             self._temporary.mkdir()
         except OSError as error:
             raise storage_error(self.root, error) from None

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from model.faults import BRIEF_SCRATCH_PATTERN, RUN_TEMP_PATTERN, remove_stale
+from model.faults import BRIEF_SCRATCH_PATTERN, RUN_TEMP_PATTERN, owner_tag, remove_stale
 from model.results import RunFolder
 from model.scenario import Scenario
 
@@ -70,14 +70,17 @@ def test_sigkill_leftovers_are_removed_at_the_next_start(
     process.kill()
     process.communicate(timeout=60)
     assert stale.is_dir()  # SIGKILL cannot be handled: the hidden folder is left behind
-    other = tmp_path / "another-scenario" / f".tmp-20200101T000000000000Z-1-{dead_pid()}"
+    host = owner_tag().rsplit("-", 1)[0]
+    other = tmp_path / "another-scenario" / f".tmp-20200101T000000000000Z-1-{host}-{dead_pid()}"
     other.mkdir(parents=True)
-    alive = tmp_path / "another-scenario" / f".tmp-20200101T000000000000Z-1-{os.getpid()}"
+    alive = tmp_path / "another-scenario" / f".tmp-20200101T000000000000Z-1-{owner_tag()}"
     alive.mkdir()  # a run still going (this process) is left alone
+    remote = tmp_path / "another-scenario" / f".tmp-20200101T000000000000Z-1-othermachine.nhs.uk-{dead_pid()}"
+    remote.mkdir()  # a run on another machine sharing the results drive: this machine cannot judge it
     with RunFolder(default_scenario, command="t", root=tmp_path) as run:
         run.write_text("a.txt", "a")
     err = capsys.readouterr().err
-    assert not stale.exists() and not other.exists() and alive.exists()
+    assert not stale.exists() and not other.exists() and alive.exists() and remote.exists()
     assert f"note: removed {stale}, left by a run that was stopped" in err
     assert f"note: removed {other}" in err
 
