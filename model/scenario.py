@@ -45,7 +45,7 @@ from model.units import MONTHS_PER_YEAR
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 DEFAULT_SCENARIO = SCENARIO_DIR / "herts_beds_luton.toml"
 
-# Upper limits (documented in README "Numeric limits"): generous for any real partnership, small enough that the
+# Upper limits (README "Safe input and output", docs/hardening.md): generous for any real partnership, small enough that the
 # simulation's memory stays bounded.
 MAX_AMOUNT = 1e9  # any amount of money (GBP 1bn a year), time or quantity not limited more tightly below
 MAX_HEADCOUNT = 200_000  # staff of one member (the largest NHS employers have about 20,000)
