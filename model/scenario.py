@@ -45,8 +45,8 @@ from model.units import MONTHS_PER_YEAR
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 DEFAULT_SCENARIO = SCENARIO_DIR / "herts_beds_luton.toml"
 
-# Upper limits (README "Safe input and output", docs/hardening.md): generous for any real partnership, small enough that the
-# simulation's memory stays bounded.
+# Upper limits (README "Safe input and output", docs/hardening.md): generous for any real partnership, small enough
+# that the simulation's memory stays bounded.
 MAX_AMOUNT = 1e9  # any amount of money (GBP 1bn a year), time or quantity not limited more tightly below
 MAX_HEADCOUNT = 200_000  # staff of one member (the largest NHS employers have about 20,000)
 MAX_FTE = 1_000  # host FTE in one role, or a member's in-house FTE in one role
