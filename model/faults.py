@@ -58,7 +58,7 @@ def interrupt_exit_code(error: KeyboardInterrupt) -> int:
     return 128 + (error.signum if isinstance(error, Terminated) else signal.SIGINT)
 
 
-# --- stale temporary folders -------------------------------------------------------------------------------------------
+# --- stale temporary folders ------------------------------------------------------------------------------------------
 
 # model.results.RunFolder: .tmp-<stamp>-<seed>-<host>-<pid>; model.commands.brief: sharedhr-brief-<pid>-<random>
 RUN_TEMP_PATTERN = re.compile(r"^\.tmp-.*-(?P<host>[A-Za-z0-9.]+)-(?P<pid>\d+)$")
@@ -125,7 +125,7 @@ def report_removed(removed: list[Path]) -> None:
         print(f"note: removed {path}, left by a run that was stopped", file=sys.stderr)
 
 
-# --- workers -----------------------------------------------------------------------------------------------------------
+# --- workers ----------------------------------------------------------------------------------------------------------
 
 PARENT_POLL_SECONDS = 0.5
 

@@ -83,7 +83,9 @@ HOSTILE_TEXT = {
     "description": "<script>document.title='XSS-description'</script> partnership",
     "members.Alpha CCG.source": "<script>document.title='XSS-SCRIPT'</script>",
     "members.Beta CCG.source": '"><img src=x onerror="document.title=\'XSS-IMG\'">',
-    "members.Gamma CCG.source": "javascript:alert(document.domain) [click](javascript:alert(1)) <a href='javascript:x'>a</a>",
+    "members.Gamma CCG.source": (
+        "javascript:alert(document.domain) [click](javascript:alert(1)) <a href='javascript:x'>a</a>"
+    ),
     "services.recruitment.kpi.description": '<b id="xss-b">bold</b> 90% of vacancies in 50 days',
     "services.payroll_operational.source": '=HYPERLINK("http://evil.example","click")',
     "services.employee_relations.source": "=cmd|' /C calc'!A0",
