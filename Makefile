@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/herts_beds_luton.toml
 
-.PHONY: run test bench lint format clean-venv
+.PHONY: run test browser bench lint format clean-venv
 
 $(VENV): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,22 @@ $(VENV): pyproject.toml
 run: $(VENV)
 	$(BIN)/sharedhr run $(SCENARIO)
 
-test: $(VENV)
+# Headless Chromium for the briefing's browser tests (tests/test_brief_cli.py, tests/test_briefing_xss.py): Debian's
+# chromium package, installed here (announced, as root with apt-get) and never silently by a test. Without it the
+# browser tests are skipped with the reason.
+browser:
+	@if command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null; then \
+		echo "browser: Chromium is installed"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "browser: installing Debian's chromium for the browser tests (apt-get install -y chromium, about a minute)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium > /dev/null || \
+		echo "browser: could not install chromium; the browser tests will be skipped"; \
+	else \
+		echo "browser: Chromium is missing; install it (sudo apt-get install -y chromium), else the browser tests are skipped"; \
+	fi
+
+test: $(VENV) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 --dist loadgroup

@@ -28,7 +28,9 @@ A section whose module is not installed (or not importable) is still returned, w
 year, time in working days, KPI attainment as a fraction of cases (shown as a percentage).
 
 Nothing here executes notebooks or writes HTML; see ``model.commands.brief``. ``show`` is the only function that
-talks to IPython (it is what a notebook cell calls to display a section).
+talks to IPython (it is what a notebook cell calls to display a section). Every string shown goes through
+``model.safety.html_text`` (titles, text, notes, lines) or the Styler's ``escape="html"`` (table cells, headers,
+captions), so nothing in a scenario or a result can add an element, attribute or link to the page.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from matplotlib.figure import Figure
 
 from model import plots, summary
 from model.demand import expected_annual_demand
+from model.safety import html_text, write_csv
 from model.scenario import Mode, Scenario, apply_overrides, load_scenario
 
 NOT_YET = "Not yet available"
@@ -304,13 +307,15 @@ def style_table(table: pd.DataFrame, caption: str | None = None) -> Any:
             formats[column] = "{:,.1f}"
         elif "(hours" in name or "headcount" in name.lower() or "(cases" in name:
             formats[column] = "{:,.0f}"
-    styler = table.style.format(formats, na_rep="–").hide(axis="index")
+    # escape="html": text cells and column headers are shown as text, never as markup (model.safety.html_text)
+    styler = table.style.format(formats, na_rep="–", escape="html").format_index(escape="html", axis=1)
+    styler = styler.hide(axis="index")
     numeric = [c for c in table.columns if c in formats or pd.api.types.is_numeric_dtype(table[c])]
     if numeric:
         styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
     styler = styler.set_table_attributes('class="briefing-table"')
     if caption:
-        styler = styler.set_caption(caption)
+        styler = styler.set_caption(html_text(caption))
     return styler
 
 
@@ -1446,11 +1451,11 @@ def show(section: Section, plots_dir: str | Path | None = None, heading_level: i
     also written as ``<plots_dir>/<section>_<name>.png`` when ``plots_dir`` is given, then closed."""
     from IPython.display import HTML, Image, Markdown, display
 
-    display(Markdown(f"{'#' * heading_level} {section.title}"))
+    display(Markdown(f"{'#' * heading_level} {html_text(section.title)}"))
     if section.text:
-        display(Markdown(section.text))
+        display(Markdown(html_text(section.text)))
     for line in section.missing:
-        display(HTML(f'<p class="not-yet"><strong>{_escape(line)}</strong></p>'))
+        display(HTML(f'<p class="not-yet"><strong>{html_text(line)}</strong></p>'))
     for table in section.tables.values():
         display(HTML(table_html(table)))
     for name, figure in section.figures.items():
@@ -1462,22 +1467,18 @@ def show(section: Section, plots_dir: str | Path | None = None, heading_level: i
         display(Image(data=png, format="png"))
         plots.close(figure)
     for note in section.notes:
-        display(Markdown(f"*{note}*"))
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        display(Markdown(f"*{html_text(note)}*"))
 
 
 def write_section_tables(section: Section, output_dir: str | Path) -> list[Path]:
-    """Write a section's tables as CSV files ``<output_dir>/tables/<section>_<name>.csv``."""
+    """Write a section's tables as CSV files ``<output_dir>/tables/<section>_<name>.csv`` (text cells neutralised
+    against formula injection by ``model.safety.write_csv``)."""
     written = []
     folder = Path(output_dir) / "tables"
     folder.mkdir(parents=True, exist_ok=True)
     for name, table in section.tables.items():
         target = folder / f"{section.key}_{name}.csv"
-        table.to_csv(target, index=False)
-        written.append(target)
+        written.append(write_csv(table, target))
     return written
 
 
@@ -1574,7 +1575,8 @@ def finance_notes(briefing: Briefing, adopted: str) -> list[tuple[str, str]]:
     notes = [
         ("Scenario", scenario.name),
         ("Scenario SHA-256", f"{scenario.content_hash()} (as scenario_sha256 in the run's manifest.json)"),
-        ("Scenario file", str(briefing.scenario_path) if briefing.scenario_path else "the default scenario"),
+        # the file's name only: where it lived on someone's disk is no part of the record (name and hash are)
+        ("Scenario file", Path(briefing.scenario_path).name if briefing.scenario_path else "the default scenario"),
         ("Units", "Pounds sterling per year (GBP per year) at full membership (the last simulated month)."),
         (
             "Tariff schedule",
@@ -1662,10 +1664,10 @@ def show_title(briefing: Briefing, title: str = "Board briefing") -> None:
 
     scenario = briefing.scenario
     display(HTML(BRIEFING_CSS))
-    display(Markdown(f"# {title}: {scenario.name}"))
+    display(Markdown(f"# {html_text(title)}: {html_text(scenario.name)}"))
     display(
         Markdown(
-            f"*Scenario {scenario.name}, simulated from {scenario.simulation.start} for "
+            f"*Scenario {html_text(scenario.name)}, simulated from {scenario.simulation.start} for "
             f"{scenario.simulation.horizon_months} months; {briefing.n_replications} replications, seed "
             f"{briefing.run_seed}. Money in pounds per year, time in working days.*"
         )
@@ -1705,7 +1707,7 @@ def show_missing(briefing: Briefing) -> None:
     if not lines:
         display(Markdown("Every section of this briefing is complete."))
         return
-    items = "".join(f"<li>{_escape(line)}</li>" for line in lines)
+    items = "".join(f"<li>{html_text(line)}</li>" for line in lines)
     display(HTML(f'<ul class="not-yet-list">{items}</ul>'))
 
 

@@ -56,12 +56,15 @@ from model.statistics import wilson_interval
 from model.steady_state import settled_calendar, shifted_forced_absences
 from model.units import WORKING_DAYS_PER_YEAR
 
-CALIBRATION_VERSION = 3
+CALIBRATION_VERSION = 4
 CALIBRATION_REPLICATIONS = 1_000_000
 """First replication number used by calibration (runs and verification use other numbers: common random numbers
 across pools and probes, never shared with the runs that check the result)."""
 
 POOL_MEMBER = "pool member"
+POOL_HEADCOUNT = 100_000
+"""Staff of the one-pool scenario's member: large enough that even a 400-FTE pool's demand stays a sensible rate
+per 1,000 staff (``model.scenario.MAX_CASES_PER_1000``); only the rate matters."""
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,7 @@ def pool_scenario_data(
     sim = scenario.simulation
     return {
         "name": "calibration pool",
-        "members": [{"name": POOL_MEMBER, "headcount": 1000, "fte": 1000.0}],
+        "members": [{"name": POOL_MEMBER, "headcount": POOL_HEADCOUNT, "fte": float(POOL_HEADCOUNT)}],
         "host": {"member": POOL_MEMBER},
         "services": [pool_service],
         "roles": [pool_role],
@@ -223,9 +226,10 @@ def pool_scenario_data(
 
 
 def with_rate(data: dict[str, Any], rate_cases_per_day: float) -> Scenario:
-    """The pool scenario with a mean demand of ``rate_cases_per_day`` (headcount 1,000)."""
+    """The pool scenario with a mean demand of ``rate_cases_per_day`` (from ``POOL_HEADCOUNT`` staff)."""
     service = dict(data["services"][0])
-    service["demand_per_1000_headcount_per_year"] = rate_cases_per_day * WORKING_DAYS_PER_YEAR
+    per_1000 = rate_cases_per_day * WORKING_DAYS_PER_YEAR * 1000.0 / POOL_HEADCOUNT
+    service["demand_per_1000_headcount_per_year"] = per_1000
     return scenario_from_dict({**data, "services": [service]}, origin="calibration pool")
 
 

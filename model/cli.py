@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 
 import model.commands
 from model import __version__
 from model.errors import UserError
+from model.faults import handle_termination, interrupt_exit_code
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -49,11 +51,33 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return int(handler(args) or EXIT_OK)
+        with handle_termination():
+            return int(handler(args) or EXIT_OK)
     except UserError as error:
         for line in error.problems:
             print(f"error: {line}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as error:  # Ctrl-C, or SIGTERM (model.faults.Terminated): what was started is removed
+        print(f"interrupted ({error.args[0] if error.args else 'SIGINT'}); nothing was kept", file=sys.stderr)
+        return interrupt_exit_code(error)
+    except BrokenPipeError:
+        # The reader went away (``sharedhr game ... | head``): stop quietly, as a killed pipeline member would.
+        _silence_stdout()
+        return EXIT_PIPE
+    except OSError as error:  # a fault of the machine (disk full, permissions) outside a run folder: one line
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"error: {where}{error.strerror or error}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+EXIT_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a pipeline member stopped by a closed pipe
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that Python's final flush does not raise BrokenPipeError again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass

@@ -42,6 +42,7 @@ from model.catalogue import (
     require_solver,
 )
 from model.errors import InfeasibleError, UserError
+from model.faults import exit_with_parent, terminate_pool
 from model.scenario import Member, Scenario
 
 _MEMORY_CACHE: dict[tuple[str, str], dict[frozenset[str], float]] = {}
@@ -91,6 +92,12 @@ def _init_worker(instance: CatalogueInstance, threads: int | None = 1) -> None:
     _WORKER["model"] = model
 
 
+def _init_pool_worker(parent_pid: int, instance: CatalogueInstance) -> None:
+    """Process-pool initializer: exit when the calling process has gone, then build the model."""
+    exit_with_parent(parent_pid)
+    _init_worker(instance)
+
+
 def _solve_masks(masks: list[int]) -> list[tuple[int, float]]:
     model: CatalogueModel = _WORKER["model"]
     members = model.instance.members
@@ -117,10 +124,14 @@ def solve_masks(instance: CatalogueInstance, masks: list[int], workers: int = 2)
     context = multiprocessing.get_context("spawn")  # no fork of a process that may already run HiGHS threads
     results: dict[int, float] = {}
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(instance,)
+        max_workers=workers, mp_context=context, initializer=_init_pool_worker, initargs=(os.getpid(), instance)
     ) as pool:
-        for part in pool.map(_solve_masks, [c for c in chunks if c]):
-            results.update(part)
+        try:
+            for part in pool.map(_solve_masks, [c for c in chunks if c]):
+                results.update(part)
+        except BaseException:  # an error, Ctrl-C or SIGTERM: stop the workers instead of waiting for their chunks
+            terminate_pool(pool)
+            raise
     return results
 
 

@@ -10,7 +10,9 @@ Sheets:
   every assumption with its source.
 
 Totals are written as numbers (not formulas) so that any reader, including pandas, sees the values; they equal the
-sums of the cells above/left to the penny because they are computed from the same floats.
+sums of the cells above/left to the penny because they are computed from the same floats. The workbook holds no
+formula at all: every text cell goes through ``_plain``, which neutralises text a spreadsheet would read as a formula
+(``model.safety.neutralise_cell``: a leading ``= + - @``, tab or CR gets a single quote in front).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+
+from model.safety import neutralise_cell
 
 POUNDS_FORMAT = '"£"#,##0;[Red]-"£"#,##0'
 INTEGER_FORMAT = "#,##0"
@@ -38,7 +42,7 @@ NOTES_SHEET = "Notes"
 
 def _header(sheet: Worksheet, headers: Sequence[str]) -> None:
     for column, title in enumerate(headers, start=1):
-        cell = sheet.cell(row=1, column=column, value=title)
+        cell = sheet.cell(row=1, column=column, value=_plain(title))
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -79,10 +83,11 @@ def _write_money_table(sheet: Worksheet, table: pd.DataFrame, money_columns: Seq
 
 
 def _plain(value: object) -> object:
-    """numpy scalars -> Python numbers (openpyxl writes only plain types)."""
+    """The value of one cell: numpy scalars -> Python numbers (openpyxl writes only plain types); text that a
+    spreadsheet would read as a formula is neutralised (openpyxl stores any text starting with ``=`` as a formula)."""
     if hasattr(value, "item"):
         return value.item()  # type: ignore[no-any-return,union-attr]
-    return value
+    return neutralise_cell(value)
 
 
 def write_tariff_schedule(
@@ -136,15 +141,15 @@ def write_tariff_schedule(
     _header(sheet, ["Item", "Note", "", ""])
     row = 2
     for item, text in notes:
-        sheet.cell(row=row, column=1, value=item).font = TOTAL_FONT
-        sheet.cell(row=row, column=2, value=text).alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.cell(row=row, column=1, value=_plain(item)).font = TOTAL_FONT
+        sheet.cell(row=row, column=2, value=_plain(text)).alignment = Alignment(wrap_text=True, vertical="top")
         row += 1
     if assumptions is not None and len(assumptions):
         row += 1
         sheet.cell(row=row, column=1, value="Assumptions and sources").font = Font(bold=True, size=12)
         row += 1
         for column_index, title in enumerate(assumptions.columns, start=1):
-            cell = sheet.cell(row=row, column=column_index, value=str(title))
+            cell = sheet.cell(row=row, column=column_index, value=_plain(str(title)))
             cell.font = HEADER_FONT
             cell.fill = HEADER_FILL
         for values in assumptions.itertuples(index=False):

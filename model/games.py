@@ -90,6 +90,11 @@ __all__ = [
 MAX_TABLE_PLAYERS = 20
 #: Largest number of players for the LP methods (nucleolus family, least core, closest core): ``2**n - 2`` rows.
 MAX_LP_PLAYERS = 18
+#: Largest absolute value of a coalition's cost (or gain) or a weight: sums over 2**20 coalitions stay far from
+#: floating-point overflow (1e308) and amounts to the penny stay exact enough.
+MAX_GAME_VALUE = 1e15
+#: The keys a game file (``CostGame.from_json``) may have.
+GAME_FILE_KEYS = ("players", "costs", "type", "weights")
 #: Relative tolerance: excesses, core membership and budget balance are judged to ``REL_TOL * max|c(S)|``.
 REL_TOL = 1e-9
 #: A dual value above this (the duals of the excess rows sum to 1) marks a coalition as fixed at a nucleolus stage.
@@ -201,6 +206,10 @@ def _check_number(value: Any, what: str) -> float:
     number = float(value)
     if not math.isfinite(number):
         raise InvalidValueError(f"{what} must be finite, got {value!r}")
+    if abs(number) > MAX_GAME_VALUE:
+        raise InvalidValueError(
+            f"{what} is too large ({number:.3g}); the limit is {MAX_GAME_VALUE:.0e} in absolute value"
+        )
     return number
 
 
@@ -392,9 +401,17 @@ class CostGame:
         """
         if not isinstance(data, Mapping):
             raise GameError("the game must be a JSON object with 'players' and 'costs'")
+        unknown = [str(key) for key in data if key not in GAME_FILE_KEYS]
+        if unknown:
+            raise GameError(f"unknown key {unknown[0]!r} in the game; the keys are {', '.join(GAME_FILE_KEYS)}")
         players = data.get("players")
         if not isinstance(players, list) or not all(isinstance(p, str) for p in players):
             raise GameError("'players' must be a list of player names")
+        if len(players) > MAX_TABLE_PLAYERS:
+            raise TooManyPlayersError(
+                f"the game has {len(players)} players; a game table lists every coalition, so it can have at most "
+                f"{MAX_TABLE_PLAYERS} players (2**{MAX_TABLE_PLAYERS} = {1 << MAX_TABLE_PLAYERS:,} coalitions)"
+            )
         costs = data.get("costs")
         if not isinstance(costs, Mapping):
             raise GameError("'costs' must be an object mapping 'A+B' keys to numbers")

@@ -38,6 +38,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from model.errors import UserError
+from model.faults import exit_with_parent, terminate_pool
 from model.kpis import KPI_COLUMNS, replication_kpis
 from model.scenario import Scenario
 from model.simulation import simulate
@@ -185,8 +186,11 @@ def single_run(scenario: Scenario, replication: int = 0, seed: int | None = None
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(scenario: Scenario, seed: int) -> None:
-    """Process-pool initializer: keep the scenario and seed for every chunk this worker runs."""
+def _init_worker(scenario: Scenario, seed: int, parent_pid: int | None = None) -> None:
+    """Process-pool initializer: keep the scenario and seed for every chunk this worker runs; exit when the process
+    that started the pool has gone (``model.faults.exit_with_parent``)."""
+    if parent_pid is not None:
+        exit_with_parent(parent_pid)
     _WORKER["scenario"] = scenario
     _WORKER["seed"] = seed
 
@@ -276,7 +280,7 @@ class _ProcessBackend(_Backend):
             max_workers=self.workers,
             mp_context=_pool_context(),
             initializer=_init_worker,
-            initargs=(self.scenario, self.seed),
+            initargs=(self.scenario, self.seed, os.getpid()),
         )
         # Start the workers now, before a progress bar (which runs a monitor thread) exists.
         self._pool.submit(os.getpid).result()
@@ -284,7 +288,9 @@ class _ProcessBackend(_Backend):
 
     def __exit__(self, exc_type: object, *exc: object) -> None:
         assert self._pool is not None
-        # On an error or Ctrl-C do not wait for queued chunks.
+        # On an error, Ctrl-C or SIGTERM do not wait for queued chunks, nor for the ones running: stop the workers.
+        if exc_type is not None:
+            terminate_pool(self._pool)
         self._pool.shutdown(wait=exc_type is None, cancel_futures=True)
         self._pool = None
 

@@ -3,12 +3,18 @@
 Layout: ``<results root>/<scenario name>/<UTC timestamp>-<seed>/`` holding the command's files and a
 ``manifest.json`` (scenario hash, seed, command line, package versions, git commit, file checksums). Files are
 written into a hidden temporary folder beside the final one, which is renamed into place only when the command has
-finished; a failed command leaves nothing behind. The results root is ``$SHAREDHR_RESULTS_DIR`` if set, else
-``./results``.
+finished; a failed, interrupted or terminated command leaves nothing behind, and a hidden folder left by a killed
+one (its process id ends its name) is removed by the next run (``model.faults``). A results folder that cannot be
+written (missing and not creatable, not a folder, read-only, full disk) is one line naming the folder and the reason.
+The results root is ``$SHAREDHR_RESULTS_DIR`` if set, else ``./results``.
+
+Tables go through one writer each: :meth:`_Writer.write_csv` neutralises text cells that a spreadsheet would read as
+formulas (``model.safety``); :meth:`_Writer.write_parquet` stores the large per-case and per-staff tables compressed.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -22,6 +28,10 @@ from importlib import metadata
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+
+from model.errors import UserError
+from model.faults import RUN_TEMP_PATTERN, owner_tag, remove_stale, report_removed
+from model.safety import write_csv
 
 if TYPE_CHECKING:  # annotations only: the CLI imports this module while building its parser, pandas stays unloaded
     import pandas as pd
@@ -46,8 +56,47 @@ TRACKED_PACKAGES = (
 
 
 def results_root() -> Path:
-    """Where run folders go: ``$SHAREDHR_RESULTS_DIR`` or ``./results``."""
-    return Path(os.environ.get("SHAREDHR_RESULTS_DIR", "results"))
+    """Where run folders go: ``$SHAREDHR_RESULTS_DIR`` or ``./results``; set but empty is an error (it would
+    otherwise mean the current folder)."""
+    value = os.environ.get("SHAREDHR_RESULTS_DIR")
+    if value is None:
+        return Path("results")
+    if not value.strip():
+        raise UserError("SHAREDHR_RESULTS_DIR is set but empty: name a folder, or unset it to write into ./results")
+    return Path(value)
+
+
+# Errors that mean "this folder cannot take the results" rather than a fault of the model.
+_STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG, errno.EIO}
+
+
+def storage_error(folder: Path, error: OSError) -> UserError:
+    """One line naming ``folder`` and why it cannot take results (full disk, read-only, not a folder, ...)."""
+    reasons = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is used up",
+        errno.EROFS: "the file system is read-only",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.EEXIST: "a file of that name exists where a folder is needed",
+        errno.ENOTDIR: "part of the path is a file, not a folder",
+        errno.ENOENT: "the folder does not exist and cannot be created",
+    }
+    reason = reasons.get(error.errno or 0, error.strerror or str(error))
+    return UserError(f"cannot write results in {folder}: {reason}; nothing was kept")
+
+
+def portable_argv(argv: list[str]) -> list[str]:
+    """The command line as recorded in a manifest: absolute paths reduced to their last part, so a run folder does
+    not record where files lived on someone's disk (the scenario is identified by its name and SHA-256)."""
+
+    def short(argument: str) -> str:
+        option, equals, value = argument.partition("=") if argument.startswith("--") else ("", "", argument)
+        if os.path.isabs(value):
+            value = Path(value).name
+        return f"{option}{equals}{value}"
+
+    return [Path(argv[0]).name if argv else "sharedhr", *(short(a) for a in argv[1:])]
 
 
 def slug(text: str) -> str:
@@ -116,9 +165,14 @@ class _Writer:
         return self.write_text(name, json.dumps(data, indent=2, default=_json_default) + "\n")
 
     def write_csv(self, name: str, frame: pd.DataFrame, index: bool = False) -> Path:
-        """Write a DataFrame as CSV."""
+        """Write a DataFrame as CSV; text cells a spreadsheet would read as formulas get a leading quote."""
+        return write_csv(frame, self.file(name), index=index)
+
+    def write_parquet(self, name: str, frame: pd.DataFrame) -> Path:
+        """Write a large DataFrame as zstd-compressed Parquet (read it with ``pandas.read_parquet``): typed columns,
+        a tenth of the CSV's size, and no spreadsheet reads it as formulas."""
         target = self.file(name)
-        frame.to_csv(target, index=index)
+        frame.to_parquet(target, index=False, compression="zstd")
         return target
 
 
@@ -151,10 +205,19 @@ class RunFolder(_Writer):
 
     # -- context manager --------------------------------------------------------------------------------------------
     def __enter__(self) -> RunFolder:
-        self.root.mkdir(parents=True, exist_ok=True)
-        stamp = self.created.strftime("%Y%m%dT%H%M%S%fZ")
-        self._temporary = self.root / f".tmp-{stamp}-{self.seed}-{os.getpid()}"
-        self._temporary.mkdir()
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            if not self.root.is_dir():
+                raise FileExistsError(errno.EEXIST, "not a folder", str(self.root))
+            stamp = self.created.strftime("%Y%m%dT%H%M%S%fZ")
+            self._temporary = self.root / f".tmp-{stamp}-{self.seed}-{owner_tag()}"
+            self._temporary.mkdir()
+        except OSError as error:
+            raise storage_error(self.root, error) from None
+        removed: list[Path] = []
+        for folder in (self.root.parent, *sorted(p for p in self.root.parent.iterdir() if p.is_dir())):
+            removed += remove_stale(folder, RUN_TEMP_PATTERN)
+        report_removed(removed)
         return self
 
     def __exit__(
@@ -166,9 +229,15 @@ class RunFolder(_Writer):
         assert self._temporary is not None
         if exc_type is not None:
             shutil.rmtree(self._temporary, ignore_errors=True)
+            if isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:
+                raise storage_error(self.root, exc) from None
             return
-        self._write_manifest()
-        self.path = self._publish()
+        try:
+            self._write_manifest()
+            self.path = self._publish()
+        except OSError as error:  # e.g. the disk filled while writing the manifest: publish nothing, keep nothing
+            shutil.rmtree(self._temporary, ignore_errors=True)
+            raise storage_error(self.root, error) from None
 
     # -- writing ----------------------------------------------------------------------------------------------------
     @property
@@ -204,7 +273,7 @@ class RunFolder(_Writer):
             "scenario": self.scenario.name,
             "scenario_sha256": self.scenario.content_hash(),
             "command": self.command,
-            "argv": sys.argv,
+            "argv": portable_argv(sys.argv),
             "seed": self.seed,
             "created_utc": self.created.isoformat(),
             "git": git_commit(),
@@ -233,7 +302,11 @@ class RunFolder(_Writer):
                 final.mkdir()
             except FileExistsError:
                 continue
-            os.replace(self._temporary, final)
+            try:
+                os.replace(self._temporary, final)
+            except OSError:
+                final.rmdir()
+                raise
             return final
         raise RuntimeError(f"could not find a free run folder name under {self.root}")
 

@@ -9,6 +9,11 @@ an error, not silently ignored) and every quantity carries its unit in its name 
 * effort in hours of staff time (``_hours``);
 * rates and fractions as numbers between 0 and 1 (``_rate``, ``_fraction``, ``_share``).
 
+Every number must be finite (``inf`` and ``nan`` are refused) and physically sensible: at most ``MAX_AMOUNT`` for any
+amount, time or count, and tighter limits where memory or meaning demand (``MAX_HEADCOUNT`` staff per member,
+``MAX_FTE`` per role, ``MAX_CASES_PER_1000`` cases per 1,000 staff, ``MAX_BACKLOG`` cases waiting, ``MAX_CV``).
+``true``/``false`` are not numbers, and text may not hold control characters (``model.safety``).
+
 Cross-field checks (the host is a member, subscribed services exist, every shared service has a role with its skill,
 ...) run after the single-field checks and report the full field path of each problem, for example
 ``members[2].services[0]: unknown service 'payrol'; known: recruitment, payroll_operational, ...``.
@@ -24,24 +29,60 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from model.errors import ScenarioError
+from model.errors import ScenarioError, UserError
+from model.safety import (
+    MAX_SCENARIO_BYTES,
+    check_structure,
+    control_character,
+    control_characters,
+    parse_toml,
+    read_input_file,
+)
 from model.units import MONTHS_PER_YEAR
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 DEFAULT_SCENARIO = SCENARIO_DIR / "herts_beds_luton.toml"
 
-NonNegative = Annotated[float, Field(ge=0)]
-Positive = Annotated[float, Field(gt=0)]
+# Upper limits (README "Safe input and output", docs/hardening.md): generous for any real partnership, small enough
+# that the simulation's memory stays bounded.
+MAX_AMOUNT = 1e9  # any amount of money (GBP 1bn a year), time or quantity not limited more tightly below
+MAX_HEADCOUNT = 200_000  # staff of one member (the largest NHS employers have about 20,000)
+MAX_FTE = 1_000  # host FTE in one role, or a member's in-house FTE in one role
+MAX_CASES_PER_1000 = 10_000  # cases per year per 1,000 staff: ten per person
+MAX_BACKLOG = 100_000  # cases of one service waiting at the start
+MAX_CV = 10.0  # coefficient of variation of a duration
+
+NonNegative = Annotated[float, Field(ge=0, le=MAX_AMOUNT)]
+Positive = Annotated[float, Field(gt=0, le=MAX_AMOUNT)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
-Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_ &'()\-.]*$")]
+NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_ &'()\-.]*$"
+Name = Annotated[str, Field(min_length=1, max_length=80, pattern=NAME_PATTERN)]
+BAND_PATTERN = r"^([1-9]|8[a-d])$"
+START_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+PATTERN_WORDS = {  # what each pattern means, for error messages (never the raw regular expression)
+    NAME_PATTERN: "a name may hold only letters, digits, spaces and _ & ' ( ) - . and must start with a letter, "
+    "digit or _",
+    BAND_PATTERN: "an Agenda for Change band is 1 to 9 or 8a to 8d",
+    START_PATTERN: "a month is written YYYY-MM, e.g. 2018-04",
+}
 
 
 class Strict(BaseModel):
-    """Base for all scenario models: unknown fields are refused and values are re-validated on assignment."""
+    """Base for all scenario models: unknown fields are refused, values are re-validated on assignment, numbers must
+    be finite, and ``true``/``false`` are refused where a number is expected (pydantic would read them as 1/0)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_number(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, bool) and info.field_name is not None:
+            annotation = cls.model_fields[info.field_name].annotation
+            if {annotation, *getattr(annotation, "__args__", ())} & {int, float}:
+                raise ValueError(f"expected a number, got {str(value).lower()}")
+        return value
 
 
 class Mode(StrEnum):
@@ -61,7 +102,7 @@ class Distribution(Strict):
 
     distribution: Literal["exponential", "lognormal", "gamma", "fixed"] = "lognormal"
     mean: Positive
-    cv: NonNegative = 0.5
+    cv: Annotated[float, Field(ge=0, le=MAX_CV)] = 0.5
 
     @property
     def effective_cv(self) -> float:
@@ -178,7 +219,7 @@ class Service(Strict):
     name: Name
     description: str = ""
     skill: Name = Field(description="skill a member of staff needs to do the work steps")
-    demand_per_1000_headcount_per_year: NonNegative = Field(
+    demand_per_1000_headcount_per_year: Annotated[float, Field(ge=0, le=MAX_CASES_PER_1000)] = Field(
         description="cases per year arising from every 1,000 staff (headcount) of a member"
     )
     seasonality: list[Positive] | None = Field(
@@ -232,10 +273,10 @@ class Role(Strict):
     """
 
     name: Name
-    band: Annotated[str, Field(pattern=r"^([1-9]|8[a-d])$")] = Field(description="Agenda for Change band")
+    band: Annotated[str, Field(pattern=BAND_PATTERN)] = Field(description="Agenda for Change band")
     salary_gbp_per_year: Positive
     on_cost_rate: Annotated[float, Field(ge=0, le=1)] = 0.27
-    fte: NonNegative = Field(description="host FTE in this role")
+    fte: Annotated[float, Field(ge=0, le=MAX_FTE)] = Field(description="host FTE in this role")
     skills: list[Name] = Field(min_length=1)
     cross_skills: dict[str, Annotated[float, Field(gt=0, le=1)]] = Field(default_factory=dict)
     productive_hours_per_day: Annotated[float, Field(gt=0, le=12)] = 5.5
@@ -266,14 +307,14 @@ class Member(Strict):
     """
 
     name: Name
-    headcount: Annotated[int, Field(gt=0)] = Field(description="staff headcount (people)")
+    headcount: Annotated[int, Field(gt=0, le=MAX_HEADCOUNT)] = Field(description="staff headcount (people)")
     fte: Positive = Field(description="staff whole-time equivalents")
     join_month: Annotated[int, Field(ge=0)] = 0
     leave_month: Annotated[int, Field(gt=0)] | None = None
     services: list[Name] | None = None
     service_start_month: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
     provision: dict[str, Mode] = Field(default_factory=dict)
-    in_house_fte: dict[str, NonNegative] = Field(default_factory=dict)
+    in_house_fte: dict[str, Annotated[float, Field(ge=0, le=MAX_FTE)]] = Field(default_factory=dict)
     source: str = ""
 
     @model_validator(mode="after")
@@ -373,12 +414,12 @@ class Simulation(Strict):
     in calendar months; ``initial_backlog`` is cases per service waiting at time 0. ``kpi_review_months``,
     ``kpi_min_cases`` and ``kpi_max_window_months`` say how KPI reliability is scored (``model.reliability``)."""
 
-    start: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = "2018-04"
+    start: Annotated[str, Field(pattern=START_PATTERN)] = "2018-04"
     horizon_months: Annotated[int, Field(gt=0, le=600)] = 12
     warm_up_months: Annotated[int, Field(ge=0)] = 0
     replications: Annotated[int, Field(gt=0, le=100_000)] = 30
     seed: Annotated[int, Field(ge=0)] = 20140401
-    initial_backlog: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    initial_backlog: dict[str, Annotated[int, Field(ge=0, le=MAX_BACKLOG)]] = Field(default_factory=dict)
     kpi_review_months: Annotated[int, Field(gt=0)] = 2
     kpi_min_cases: Annotated[int, Field(ge=1, le=1000)] = Field(
         default=20,
@@ -613,13 +654,27 @@ def format_location(location: tuple[Any, ...]) -> str:
     return path
 
 
+def _in_words(item: Any) -> str:
+    """A pydantic error message in the user's words: what is wrong and the value given, never a raw pattern."""
+    kind, given, context = item["type"], item.get("input"), item.get("ctx") or {}
+    if kind == "finite_number":
+        return f"must be a finite number, got {given}"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return f"{item['msg']}, got {given}"
+    if kind == "string_pattern_mismatch":
+        return f"{PATTERN_WORDS.get(context.get('pattern'), 'the text is not in the expected form')}, got {given!r}"
+    if kind == "extra_forbidden":
+        return f"{item['msg']}: unknown field (check its spelling and where it is placed)"
+    return str(item["msg"]).removeprefix("Value error, ")
+
+
 def validation_problems(error: ValidationError) -> list[str]:
     """One line per problem, ``field.path: reason``, from a pydantic ValidationError."""
     lines: list[str] = []
     for item in error.errors():
         # Tagged-union and function-validator parts of the location are not field names; drop them.
         location = tuple(part for part in item["loc"] if not (isinstance(part, str) and "[" in part))
-        message = str(item["msg"]).removeprefix("Value error, ")
+        message = _in_words(item)
         path = format_location(location)
         for line in message.split("\n"):
             if path and not line.startswith(path):
@@ -630,7 +685,16 @@ def validation_problems(error: ValidationError) -> list[str]:
 
 
 def scenario_from_dict(data: dict[str, Any], origin: str = "<scenario>") -> Scenario:
-    """Validate a plain dict as a Scenario, raising ScenarioError with one line per problem."""
+    """Validate a plain dict as a Scenario, raising ScenarioError with one line per problem.
+
+    Text holding control characters is refused first, with its field path: such text reaches terminals raw and
+    stops the Excel writer at the end of a run."""
+    controls = [
+        f"{origin}: {format_location(location)}: holds the control character {code}; remove it"
+        for location, code in control_characters(data)
+    ]
+    if controls:
+        raise ScenarioError(controls)
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
@@ -638,18 +702,15 @@ def scenario_from_dict(data: dict[str, Any], origin: str = "<scenario>") -> Scen
 
 
 def load_scenario(path: str | Path | None = None) -> Scenario:
-    """Read and validate a scenario TOML file (the embedded default when ``path`` is None)."""
+    """Read and validate a scenario TOML file (the embedded default when ``path`` is None); the file is read by
+    ``model.safety.read_input_file`` (regular UTF-8 files up to 2 MB, no deep nesting, no over-long numbers)."""
     file = Path(path) if path is not None else DEFAULT_SCENARIO
     try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"{file}: no such scenario file") from None
-    except OSError as error:
-        raise ScenarioError(f"{file}: cannot read ({error.strerror})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ScenarioError(f"{file}: not valid TOML ({error})") from None
+        data = parse_toml(read_input_file(file, "scenario file", MAX_SCENARIO_BYTES), str(file))
+    except ScenarioError:
+        raise
+    except UserError as error:
+        raise ScenarioError(error.problems) from None
     return scenario_from_dict(data, origin=str(file))
 
 
@@ -663,14 +724,30 @@ def apply_overrides(scenario: Scenario, assignments: list[str]) -> Scenario:
     """
     data = scenario.model_dump(mode="json", exclude_unset=False)
     for assignment in assignments:
+        shown = assignment.encode("unicode_escape").decode()
         if "=" not in assignment:
-            raise ScenarioError(f"--set {assignment}: expected PATH=VALUE")
+            raise ScenarioError(f"--set {shown}: expected PATH=VALUE")
+        if "\n" in assignment or "\r" in assignment or control_character(assignment):
+            raise ScenarioError(f"--set {shown}: holds a line break or control character; give one value on one line")
         path, raw = assignment.split("=", 1)
+        parts = [part.strip() for part in path.split(".")]
+        if not all(parts):
+            raise ScenarioError(
+                f"--set {shown}: name the field before '=', e.g. --set absence.sickness_rate=0.065"
+                if not path.strip()
+                else f"--set {shown}: the field path '{path.strip()}' has an empty part"
+            )
         try:
             value = tomllib.loads(f"v = {raw}")["v"]
         except tomllib.TOMLDecodeError:
             value = raw
-        _assign(data, path.strip().split("."), value, assignment)
+        except (RecursionError, ValueError):
+            raise ScenarioError(f"--set {shown}: the value is nested too deeply or a number is too long") from None
+        try:
+            check_structure(value, f"--set {shown}")
+        except UserError as error:
+            raise ScenarioError(error.problems) from None
+        _assign(data, parts, value, assignment)
     return scenario_from_dict(data, origin="--set")
 
 

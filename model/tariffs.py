@@ -67,6 +67,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -633,7 +634,10 @@ def format_gbp(value: float) -> str:
 
 
 def markdown_table(frame: pd.DataFrame, total: bool = False) -> str:
-    """A GitHub-markdown table; floats as whole pounds with thousands separators; optional Total row."""
+    """A GitHub-markdown table; floats as whole pounds with thousands separators; optional Total row. Text cells are
+    neutralised (``model.safety.neutralise_cell``: no formula when pasted into a spreadsheet) and ``|`` escaped."""
+    from model.safety import neutralise_cell
+
     shown = frame.copy()
     if total:
         sums: dict[str, Any] = {}
@@ -649,11 +653,11 @@ def markdown_table(frame: pd.DataFrame, total: bool = False) -> str:
     def cell(value: Any) -> str:
         if isinstance(value, bool):
             return "yes" if value else "no"
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return f"{format_gbp(value)}"
-        return str(value)
+        if isinstance(value, numbers.Real) and not isinstance(value, bool):
+            return f"{format_gbp(float(value))}"
+        return str(neutralise_cell(str(value))).replace("|", "\\|")
 
-    header = "| " + " | ".join(map(str, shown.columns)) + " |"
+    header = "| " + " | ".join(cell(str(c)) for c in shown.columns) + " |"
     align = "|" + "|".join(" --- " if i == 0 else " ---: " for i in range(len(shown.columns))) + "|"
     body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in shown.itertuples(index=False)]
     return "\n".join([header, align, *body])

@@ -1,10 +1,10 @@
 """``sharedhr brief``: the board briefing executed into a run folder, rendered to HTML without code, checked in headless
 Chromium, with its PNG figures and the finance workbook.
 
-One briefing of the small test scenario (tests/data/brief_small.toml, 2 replications) is rendered once per module and
-shared by the tests (``xdist_group`` keeps them on one worker). Chromium comes from Debian's ``chromium`` package: the
-session fixture installs it with apt-get when it is missing and the tests run as root, and skips (with the reason)
-only where that is impossible.
+One briefing of the small test scenario (tests/data/brief_small.toml, 2 replications) is rendered once per session
+and shared by the tests (``xdist_group`` keeps them on one worker; see ``briefing_run`` in conftest.py). Chromium is
+Debian's ``chromium`` package, installed by ``make browser`` (which ``make test`` runs first); the browser tests skip,
+with the reason, when it is absent.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -30,105 +31,8 @@ SMALL = ROOT / "tests" / "data" / "brief_small.toml"
 pytestmark = [pytest.mark.xdist_group("brief_cli"), pytest.mark.slow]
 
 
-# --- Chromium ---------------------------------------------------------------------------------------------------------
-
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
-
-
-def _find_chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-def _install_chromium() -> str:
-    """apt-get install Debian's chromium (about a minute); returns '' on success, else the reason it failed."""
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return "chromium is not installed and the tests do not run as root (apt-get install -y chromium)"
-    if shutil.which("apt-get") is None:
-        return "chromium is not installed and apt-get is not available on this machine"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]):
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
-        except (OSError, subprocess.TimeoutExpired) as error:
-            return f"{' '.join(command)} failed: {error}"
-        if done.returncode != 0:
-            tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-            return f"{' '.join(command)} failed (exit {done.returncode}): {tail[0]}"
-    return ""
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """Path of a headless-capable Chromium, installed from Debian's packages if missing (once per session)."""
-    found = _find_chromium()
-    if found is None:
-        reason = _install_chromium()
-        found = _find_chromium()
-        if found is None:
-            pytest.skip(f"cannot render in Chromium: {reason or 'chromium still not found after installing'}")
-    return found
-
-
-def _run_chromium(chromium: str, profile: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *arguments],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-# --- one briefing for the module --------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def briefing_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """Run ``sharedhr brief`` once on the small scenario; returns the run folder and what the command printed.
-
-    The results folder is given as a RELATIVE path (as ``./results`` is by default) from a temporary working
-    directory: the notebook kernel runs inside the run folder, so the command must hand it absolute paths."""
-    base = tmp_path_factory.mktemp("brief-cwd")
-    results = base / "results"
-    import io
-    from contextlib import chdir, redirect_stdout
-
-    buffer = io.StringIO()
-    with chdir(base), redirect_stdout(buffer):
-        code = main(
-            [
-                "brief",
-                str(SMALL),
-                "--replications",
-                "2",
-                "--seed",
-                "11",
-                "--workers",
-                "1",
-                "--no-progress",
-                "--set",
-                "simulation.horizon_months=6",
-                "--results-dir",
-                "results",
-            ]
-        )
-    assert code == 0
-    runs = [p for p in (results / "small-test-partnership").iterdir() if not p.name.startswith(".")]
-    assert len(runs) == 1, runs
-    return {"run": runs[0], "stdout": buffer.getvalue()}
+# The Chromium fixtures and the one briefing run (``briefing_run``, on the small scenario carrying hostile free text
+# for tests/test_briefing_xss.py and tests/test_formula_cells.py) live in conftest.py.
 
 
 def test_brief_writes_every_file_and_prints_paths(briefing_run: dict[str, object]) -> None:
@@ -252,18 +156,19 @@ def test_excel_schedule_from_the_run(briefing_run: dict[str, object]) -> None:
     notes = {row[0]: row[1] for row in book[NOTES_SHEET].iter_rows(min_row=2, values_only=True) if row[0]}
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["scenario_sha256"] in notes["Scenario SHA-256"]
+    assert notes["Scenario file"] == "brief_small.toml"  # its name, not where it lived on this disk
     assert "GBP per year" in notes["Units"]
     sources = [row[3] for row in book[NOTES_SHEET].iter_rows(values_only=True) if row and row[3]]
     assert any("AfC 2019/20" in str(s) for s in sources)
 
 
 def test_chromium_renders_headline_table_and_images(
-    briefing_run: dict[str, object], chromium: str, tmp_path: Path
+    briefing_run: dict[str, object], chromium: str, run_chromium: Callable[..., Any], tmp_path: Path
 ) -> None:
     run = briefing_run["run"]
     assert isinstance(run, Path)
     page = (run / HTML_NAME).resolve().as_uri()
-    dom = _run_chromium(chromium, tmp_path / "profile-dom", "--dump-dom", page)
+    dom = run_chromium(tmp_path / "profile-dom", "--dump-dom", page)
     assert dom.returncode == 0, dom.stderr[-2000:]
     text = dom.stdout
     assert 'class="briefing-table"' in text or "briefing-table" in text
@@ -271,9 +176,7 @@ def test_chromium_renders_headline_table_and_images(
     assert len(re.findall(r"<img[^>]+src=\"data:image/png;base64,", text)) >= 4
     assert 'class="highlight' not in text and "import " not in text
     shot = tmp_path / "briefing.png"
-    picture = _run_chromium(
-        chromium, tmp_path / "profile-shot", f"--screenshot={shot}", "--window-size=1280,2400", page
-    )
+    picture = run_chromium(tmp_path / "profile-shot", f"--screenshot={shot}", "--window-size=1280,2400", page)
     assert picture.returncode == 0, picture.stderr[-2000:]
     assert shot.is_file() and shot.stat().st_size > 20_000  # a real page, not a blank one
     keep = os.environ.get("SHAREDHR_KEEP_SCREENSHOT")

@@ -39,11 +39,11 @@ def test_simulate_writes_tables_and_prints_summary(
     assert folder.name.endswith("-5")
     names = {path.name for path in folder.iterdir()}
     assert {
-        "kpis.csv",
+        "kpis.parquet",
         "summary.csv",
         "backlog.csv",
-        "staff.csv",
-        "cases.csv",
+        "staff.parquet",
+        "cases.parquet",
         "scenario.json",
         "manifest.json",
     } <= names
@@ -52,9 +52,9 @@ def test_simulate_writes_tables_and_prints_summary(
     assert manifest["seed"] == 5
     assert manifest["simulation"]["replications"] == 3
     assert manifest["simulation"]["backend"] == "in-process"
-    # kpis.csv holds exactly the API's numbers (CSV floats round-trip exactly).
+    # kpis.parquet holds exactly the API's numbers (Parquet keeps the float64 values bit for bit).
     expected = multiple_replications(apply_overrides(default_scenario, ["simulation.horizon_months=2"]), n=3, seed=5)
-    written = pd.read_csv(folder / "kpis.csv", keep_default_na=False, na_values=[""])
+    written = pd.read_parquet(folder / "kpis.parquet")
     assert written["value"].equals(expected.kpis["value"].astype(float))
     assert list(written["metric"]) == list(expected.kpis["metric"])
     summary = pd.read_csv(folder / "summary.csv")
@@ -69,7 +69,7 @@ def test_one_and_two_workers_write_identical_files(tmp_path: Path, capsys: pytes
         (folder,) = run_folders(root)
         files = json.loads((folder / "manifest.json").read_text())["files"]
         digests.append(
-            {name: files[name]["sha256"] for name in ("kpis.csv", "summary.csv", "backlog.csv", "staff.csv")}
+            {name: files[name]["sha256"] for name in ("kpis.parquet", "summary.csv", "backlog.csv", "staff.parquet")}
         )
     assert digests[0] == digests[1]
     assert "2 local processes" in capsys.readouterr().out
@@ -133,8 +133,8 @@ def test_simulate_into_for_other_commands(tmp_path: Path, default_scenario: Scen
         result = simulate_into(run, scenario, replications=2, keep_cases=False)
     assert result.replications == 2 and result.seed == scenario.simulation.seed and result.cases is None
     assert run.path is not None
-    assert {"kpis.csv", "summary.csv", "backlog.csv", "staff.csv"} <= {p.name for p in run.path.iterdir()}
-    assert not (run.path / "cases.csv").exists()
+    assert {"kpis.parquet", "summary.csv", "backlog.csv", "staff.parquet"} <= {p.name for p in run.path.iterdir()}
+    assert not (run.path / "cases.parquet").exists()
     # Case records are kept by default only when small: the default scenario's five years x 20 is not.
     assert expected_case_rows(scenario, 2) < 100_000 < expected_case_rows(default_scenario, 20)
 

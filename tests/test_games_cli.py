@@ -120,7 +120,7 @@ def test_bad_input_exits_2_with_one_line(tmp_path, capsys, costs, message):
 
 def test_unreadable_files_and_missing_weights(tmp_path, capsys):
     code, _, err = run(capsys, str(tmp_path / "nope.json"))
-    assert code == 2 and "cannot read game file" in err
+    assert code == 2 and "no such game file" in err
     code, _, err = run(capsys, write(tmp_path, "{not json"))
     assert code == 2 and "not valid JSON" in err
     game = {k: v for k, v in GAME.items() if k != "weights"}

@@ -82,3 +82,33 @@ def test_subfolders_write_inside_the_same_atomic_run(tmp_path: Path, default_sce
     manifest = json.loads((run.path / "manifest.json").read_text())
     assert {"simulation/summary.csv", "tariffs/summary.csv"} <= set(manifest["files"])
     assert (run.path / "tariffs" / "summary.csv").read_text() == "b\n"
+
+
+def test_manifest_records_no_local_paths(tmp_path: Path, default_scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line is recorded with absolute paths cut to their last part: the scenario is identified by its name
+    and SHA-256, not by where it lived on someone's disk."""
+    argv = [
+        "/home/alice/.venv/bin/sharedhr",
+        "run",
+        "/home/alice/secret/plan.toml",
+        "--results-dir=/srv/out",
+        "-n",
+        "5",
+    ]
+    monkeypatch.setattr("sys.argv", argv)
+    with RunFolder(default_scenario, command="run", root=tmp_path) as run:
+        run.write_text("a.txt", "a")
+    assert run.path is not None
+    manifest = json.loads((run.path / "manifest.json").read_text())
+    assert manifest["argv"] == ["sharedhr", "run", "plan.toml", "--results-dir=out", "-n", "5"]
+    assert manifest["scenario"] == default_scenario.name
+    assert manifest["scenario_sha256"] == default_scenario.content_hash()
+
+
+def test_large_tables_are_parquet_and_exact(tmp_path: Path, default_scenario) -> None:
+    frame = pd.DataFrame({"x": [0.1, 1 / 3, -2.5e-300], "name": ["=a", "b", "c"]})
+    with RunFolder(default_scenario, command="t", root=tmp_path) as run:
+        run.write_parquet("big.parquet", frame)
+    assert run.path is not None
+    back = pd.read_parquet(run.path / "big.parquet")
+    pd.testing.assert_frame_equal(back, frame, check_dtype=False)  # bit-exact floats, text as written

@@ -106,9 +106,13 @@ def test_several_problems_are_all_reported(tmp_path: Path) -> None:
             "warm_up_months = 60 ",
             "simulation: warm_up_months (60) must be less than horizon_months (60)",
         ),
-        ('band = "6"', 'band = "9z"', "roles[3].band: String should match pattern"),
+        ('band = "6"', 'band = "9z"', "roles[3].band: an Agenda for Change band is 1 to 9 or 8a to 8d, got '9z'"),
         ("sickness_rate = 0.03 ", "sickness_rate = 0.7 ", "absence.sickness_rate: Input should be less than 0.5"),
-        ('start = "2014-04"', 'start = "2014-13"', "simulation.start: String should match pattern"),
+        (
+            'start = "2014-04"',
+            'start = "2014-13"',
+            "simulation.start: a month is written YYYY-MM, e.g. 2018-04, got '2014-13'",
+        ),
         (
             "initial_backlog = { recruitment = 8,",
             "initial_backlog = { recruitmnt = 8,",

@@ -7,13 +7,19 @@ with outputs), ``briefing.html`` (no code, no prompts), ``plots/*.png``, ``tarif
 
 The notebook runs in a Jupyter kernel started from THIS Python interpreter (``sys.executable``), whatever kernels
 are registered elsewhere on the machine, so it sees the same installed ``model`` package as the command.
+
+A failed briefing keeps its partly executed notebook under a fresh ``tempfile.mkstemp`` name (never a fixed name in
+the shared temporary folder, where another user could plant a symlink). Scratch folders are named
+``sharedhr-brief-<pid>-...``; those of stopped runs are removed at the next start (``model.faults``). Ctrl-C or
+SIGTERM during the briefing stops the kernel and prints one line (exit 130 or 143).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
+import logging
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -22,6 +28,7 @@ from typing import Any
 
 from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
 from model.errors import UserError
+from model.faults import BRIEF_SCRATCH_PATTERN, BRIEF_SCRATCH_PREFIX, remove_stale, report_removed
 from model.results import RunFolder, RunSubfolder
 from model.scenario import DEFAULT_SCENARIO
 
@@ -56,11 +63,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_brief)
 
 
-def kernel_manager_class() -> type:
+def kernel_manager_class(kernel_log: Path | None = None) -> type:
     """A Jupyter kernel manager that always starts ``sys.executable -m ipykernel_launcher``.
 
     Registered kernel specs named ``python3`` may point at another Python (a user-level install, a system
     Jupyter); pinning the interpreter makes the notebook import exactly the ``model`` this command runs.
+    ``kernel_log``: file for the kernel process's own stderr (its start-up and shutdown messages, not the cells'
+    output, which the notebook records), so that stopping a run does not print the kernel's shutdown noise.
     """
     from jupyter_client.kernelspec import KernelSpec
     from jupyter_client.manager import AsyncKernelManager
@@ -79,6 +88,12 @@ def kernel_manager_class() -> type:
                 )
             return self._kernel_spec
 
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            if kernel_log is None:
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            with kernel_log.open("ab") as log:  # the kernel process keeps its own copy of the descriptor
+                return await super()._async_launch_kernel(kernel_cmd, **{**kw, "stderr": log})
+
     return CurrentInterpreterKernelManager
 
 
@@ -89,13 +104,15 @@ def execute_notebook(
     cwd: str | Path | None = None,
     progress: bool = False,
     timeout_s: float = 1800.0,
+    kernel_log: Path | None = None,
 ) -> Path:
     """Execute ``notebook`` with papermill ``parameters`` (injected after its ``parameters`` cell) into ``output``.
 
     Raises UserError, naming the failing cell's error, when a cell fails; the partly executed notebook is still
-    written to ``output`` for inspection.
+    written to ``output`` for inspection. ``kernel_log``: where the kernel process's stderr goes (default: ours).
     """
     import papermill
+    from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     source = Path(notebook)
@@ -112,11 +129,42 @@ def execute_notebook(
             progress_bar=progress,
             cwd=str(cwd) if cwd is not None else None,
             execution_timeout=timeout_s,
-            kernel_manager_class=kernel_manager_class(),
+            kernel_manager_class=kernel_manager_class(kernel_log),
         )
     except PapermillExecutionError as error:
+        if error.ename == "KeyboardInterrupt":  # Ctrl-C reached the kernel too: the run was stopped, not failed
+            raise KeyboardInterrupt from None
         raise UserError(f"{source.name}: cell {error.exec_count} failed: {error.ename}: {error.evalue}") from None
+    except DeadKernelError:
+        raise UserError(f"{source.name}: the notebook's kernel stopped unexpectedly (out of memory?)") from None
+    except KeyboardInterrupt:
+        # papermill and the kernel client log their own tracebacks while shutting down: the CLI says one line.
+        for name in ("papermill", "nbclient", "traitlets", "asyncio"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+        raise
     return target
+
+
+def keep_failed_notebook(executed: Path) -> Path | None:
+    """Copy a partly executed notebook to a new private file (``tempfile.mkstemp``: created exclusively, mode 0600,
+    so a symlink planted in the shared temporary folder is never followed); None when there is nothing to keep."""
+    try:
+        content = executed.read_bytes()
+    except OSError:
+        return None
+    descriptor, name = tempfile.mkstemp(prefix="sharedhr-failed-", suffix=".ipynb")
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(content)
+    return Path(name)
+
+
+def forget_local_paths(executed: Path, replacements: dict[str, str]) -> None:
+    """Replace absolute paths in the executed notebook (papermill records its parameters and input and output paths
+    in it) by short names: the run folder records the scenario's name and hash, not where files lived on this disk."""
+    text = executed.read_text(encoding="utf-8")
+    for long, short in sorted(replacements.items(), key=lambda item: -len(item[0])):
+        text = text.replace(json.dumps(long)[1:-1], json.dumps(short)[1:-1])
+    executed.write_text(text, encoding="utf-8")
 
 
 def render_html(executed: str | Path, output: str | Path, title: str | None = None) -> Path:
@@ -179,7 +227,8 @@ def brief_into(
         "output_dir": str(folder),
         "overrides": list(overrides),
     }
-    with tempfile.TemporaryDirectory(prefix="sharedhr-brief-") as scratch:
+    report_removed(remove_stale(Path(tempfile.gettempdir()), BRIEF_SCRATCH_PATTERN))
+    with tempfile.TemporaryDirectory(prefix=f"{BRIEF_SCRATCH_PREFIX}{os.getpid()}-") as scratch:
         if precomputed:
             chosen_replications = int(replications) if replications else run.scenario.simulation.replications
             chosen_seed = int(seed) if seed is not None else run.scenario.simulation.seed
@@ -189,14 +238,29 @@ def brief_into(
                 )
             )
         try:
-            execute_notebook(notebook, folder / EXECUTED_NAME, parameters, cwd=folder, progress=progress)
+            execute_notebook(
+                notebook,
+                folder / EXECUTED_NAME,
+                parameters,
+                cwd=folder,
+                progress=progress,
+                kernel_log=Path(scratch) / "kernel.log",
+            )
         except UserError as error:
             # The run folder is discarded on failure: keep the partly executed notebook for inspection.
-            kept = Path(tempfile.gettempdir()) / f"sharedhr-failed-{folder.name.lstrip('.')}.ipynb"
-            if (folder / EXECUTED_NAME).exists():
-                shutil.copyfile(folder / EXECUTED_NAME, kept)
+            kept = keep_failed_notebook(folder / EXECUTED_NAME)
+            if kept is not None:
                 raise UserError([*error.problems, f"the partly executed notebook is in {kept}"]) from None
             raise
+        forget_local_paths(
+            folder / EXECUTED_NAME,
+            {
+                str(folder): ".",
+                str(path): path.name,
+                str(scratch): "(scratch folder)",
+                str(Path(notebook)): EXECUTED_NAME,
+            },
+        )
     render_html(folder / EXECUTED_NAME, folder / HTML_NAME, title=f"Board briefing: {run.scenario.name}")
     files = {
         "notebook": Path(EXECUTED_NAME),

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from model.errors import UserError
+from model.safety import MAX_GAME_BYTES, control_characters, parse_json, read_input_file
 
 if TYPE_CHECKING:  # model.games loads numpy and HiGHS: imported by the handler, not while building the parser
     from model import games
@@ -64,14 +64,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _read_json(path: str, what: str) -> Any:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise UserError(f"cannot read {what} {path}: {error.strerror or error}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise UserError(f"{what} {path} is not valid JSON: {error.msg} (line {error.lineno})") from None
+    """A game or weights file through the one reading rule (``model.safety``): regular UTF-8 files up to 64 MB,
+    no duplicate keys, no NaN/Infinity, no deep nesting; player names may not hold control characters."""
+    data = parse_json(read_input_file(path, what, MAX_GAME_BYTES), f"{what} {path}")
+    found = control_characters(data)
+    if found:
+        from model.scenario import format_location
+
+        location, code = found[0]
+        raise UserError(f"{what} {path}: {format_location(location)}: holds the control character {code}; remove it")
+    return data
 
 
 def analyse(game: games.CostGame, weights: dict[str, float] | None, method: str = "all") -> dict[str, Any]:
@@ -97,7 +99,16 @@ def analyse(game: games.CostGame, weights: dict[str, float] | None, method: str 
         else:
             allocations[name] = games.METHODS[name](game)
 
-    epsilon = games.least_core_epsilon(game)
+    # The least core is an LP over every coalition: beyond MAX_LP_PLAYERS it is not computed, and the core checks
+    # of the allocations asked for (which need only the table) still are.
+    epsilon: float | None = None
+    if game.n <= games.MAX_LP_PLAYERS:
+        epsilon = games.least_core_epsilon(game)
+    else:
+        notes.append(
+            f"{game.n} players: whether the core is empty (the least-core LP) is computed only up to "
+            f"{games.MAX_LP_PLAYERS} players; each allocation's core check below is exact"
+        )
     tolerance = games.REL_TOL * (max(abs(v) for v in game.table) or 1.0)  # as games.core_is_nonempty
     checks = {}
     for name, allocation in allocations.items():
@@ -121,7 +132,7 @@ def analyse(game: games.CostGame, weights: dict[str, float] | None, method: str 
     result: dict[str, Any] = {"players": list(game.players), "type": game.kind, "grand_value": game.grand_value}
     result.update({name: allocation.to_dict() for name, allocation in allocations.items()})
     result["core"] = {
-        "nonempty": bool(epsilon <= tolerance),
+        "nonempty": None if epsilon is None else bool(epsilon <= tolerance),
         "least_core_epsilon": epsilon,
         "excess_meaning": (
             "x(S) - c(S): how much more coalition S pays than alone"

@@ -56,6 +56,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=[step for step in STEPS if step != "static"],
         help="leave out a step (repeatable); the briefing then computes what it needs itself or says it is missing",
     )
+    parser.add_argument(
+        "--keep-cases",
+        action="store_true",
+        help="write simulation/cases.parquet even when large (by default only up to 100,000 case records; the "
+        "same `sharedhr simulate --keep-cases` reproduces them exactly)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     add_verification_arguments(parser)
     parser.set_defaults(handler=run_scenario)
@@ -112,14 +118,23 @@ def run_scenario(args: argparse.Namespace) -> int:
         progress.finish(started)
 
         if "simulation" in steps:
-            from model.commands.simulate import write_experiment
+            from model.commands.simulate import CASES_AUTO_MAX_ROWS, write_experiment
             from model.replications import multiple_replications
 
             started = progress.start(f"Simulating {replications} replications on {args.workers} worker(s)")
             experiment = multiple_replications(
                 scenario, replications, workers=args.workers, progress=show_bars, keep_cases=True
             )
-            write_experiment(run.subfolder("simulation"), experiment)
+            # The briefing needs the case records in memory; on disk they are kept when small or asked for (a
+            # default run's 190,000 cases are 11 MB even as Parquet: their times are random doubles).
+            rows = 0 if experiment.cases is None else len(experiment.cases)
+            keep = args.keep_cases or rows <= CASES_AUTO_MAX_ROWS
+            write_experiment(run.subfolder("simulation"), experiment, cases=keep)
+            if not keep:
+                run.extra_manifest["cases_not_written"] = (
+                    f"{rows:,} case records; `sharedhr run --keep-cases` (or `sharedhr simulate -n {replications} "
+                    f"--seed {scenario.simulation.seed} --keep-cases` with the same scenario) writes them, identical"
+                )
             results["experiment"] = experiment
             progress.finish(started)
 

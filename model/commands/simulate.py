@@ -1,6 +1,8 @@
 """``sharedhr simulate [SCENARIO]``: run replications of the simulation (locally in parallel or on a Dask cluster),
-write kpis.csv / summary.csv / backlog.csv / staff.csv (cases.csv when asked or small) to a new run folder, and print
-SLA attainment by service, utilisation by role and total cost per year with 95% confidence intervals."""
+write summary.csv / backlog.csv (small tables, for spreadsheets) and kpis.parquet / staff.parquet (cases.parquet when
+asked or small) (large per-replication, per-staff and per-case tables, zstd-compressed Parquet: read them with
+``pandas.read_parquet``) to a new run folder, and print SLA attainment by service, utilisation by role and total cost
+per year with 95% confidence intervals."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ if TYPE_CHECKING:  # pandas, the simulator and scipy load only when a simulation
 
 DASK_ENV = "DASK_SCHEDULER_ADDRESS"  # same as model.replications.DASK_ENV
 
-CASES_AUTO_MAX_ROWS = 100_000  # cases.csv is written without --keep-cases when it would have at most this many rows
+CASES_AUTO_MAX_ROWS = 100_000  # cases.parquet is written without --keep-cases when it has at most this many rows
 
 
 def default_workers() -> int:
@@ -41,8 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="run simulation replications and summarise KPIs with confidence intervals",
         description=(
             "Run replications of the discrete-event simulation and write results/<scenario>/<timestamp>-<seed>/ "
-            "with kpis.csv (every replication), summary.csv (mean and t-based confidence interval), backlog.csv and "
-            "staff.csv. Results are identical for any number of workers and on Dask. Time is in working days, "
+            "with kpis.parquet (every replication), summary.csv (mean and t-based confidence interval), backlog.csv "
+            "and staff.parquet (Parquet: pandas.read_parquet). Results are identical for any number of workers and on Dask. Time is in working days, "
             "money in pounds per year."
         ),
     )
@@ -94,7 +96,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--keep-cases",
         action="store_true",
-        help=f"write cases.csv (one row per case per replication; written anyway up to {CASES_AUTO_MAX_ROWS:,} rows)",
+        help=f"write cases.parquet (one row per case per replication; written anyway up to {CASES_AUTO_MAX_ROWS:,} rows)",
     )
     parser.add_argument(
         "--progress",
@@ -118,16 +120,19 @@ def expected_case_rows(scenario: Scenario, replications: int) -> float:
     return (per_year * scenario.simulation.horizon_months / MONTHS_PER_YEAR + backlog) * replications
 
 
-def write_experiment(run: RunFolder, result: ExperimentResult, confidence: float = 0.95) -> pd.DataFrame:
-    """Write kpis.csv, summary.csv, backlog.csv, staff.csv (and cases.csv if kept) into ``run``; record the
+def write_experiment(
+    run: RunFolder, result: ExperimentResult, confidence: float = 0.95, cases: bool = True
+) -> pd.DataFrame:
+    """Write summary.csv and backlog.csv (small, for spreadsheets), kpis.parquet and staff.parquet (large: every KPI
+    of every replication, every member of staff) and, if kept and ``cases``, cases.parquet into ``run``; record the
     replication count, seed and backend in the manifest. Returns the summary table."""
     summary = result.summary(confidence)
-    run.write_csv("kpis.csv", result.kpis)
+    run.write_parquet("kpis.parquet", result.kpis)
     run.write_csv("summary.csv", summary)
     run.write_csv("backlog.csv", result.backlog)
-    run.write_csv("staff.csv", result.staff)
-    if result.cases is not None:
-        run.write_csv("cases.csv", result.cases)
+    run.write_parquet("staff.parquet", result.staff)
+    if result.cases is not None and cases:
+        run.write_parquet("cases.parquet", result.cases)
     run.extra_manifest["simulation"] = {
         "replications": result.replications,
         "seed": result.seed,
