@@ -27,21 +27,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from catalogue_speed import load_note  # noqa: E402  (this folder is on the path when a benchmark runs)
+
 from model.calibration import calibrate  # noqa: E402
 from model.catalogue import CatalogueOptions  # noqa: E402
 from model.coalitions import clear_cache, coalition_costs, synthetic_partnership  # noqa: E402
 from model.scenario import load_scenario  # noqa: E402
 from model.simulation import simulate  # noqa: E402
 from model.verification import verified_optimise  # noqa: E402
-
-
-def load_note() -> str:
-    """The 1-minute load average against the core count (other processes running skew timings)."""
-    try:
-        one, _, _ = os.getloadavg()
-    except OSError:
-        return "load average unavailable"
-    return f"load average {one:.2f} on {os.cpu_count()} cores"
 
 
 def verdict(seconds: float, target: float) -> str:
