@@ -626,11 +626,15 @@ def verified_headline(briefing: Briefing) -> tuple[str, pd.DataFrame] | None:
     reliability = head["reliability_by_service"]
     meeting = sum(1 for r in reliability.values() if r["reliability"] >= r["target"])
     lowest = min(reliability.items(), key=lambda kv: kv[1]["reliability"]) if reliability else None
-    change = "saves" if saving["mean"] >= 0 else "costs"
+    from model.verification import saving_in_words
+
+    is_saving, amount, low, high = saving_in_words(saving)
+    change = "saves" if is_saving else "costs"
+    versus = "against today's service" if is_saving else "more than today's service"
     text = (
         f"**Recommended catalogue: {_money(cost['mean'])} a year** (95% CI {_money(cost['ci_low'])} to "
-        f"{_money(cost['ci_high'])}), which {change} **{_money(abs(saving['mean']))} a year against today's service** "
-        f"(95% CI {_money(saving['ci_low'])} to {_money(saving['ci_high'])}; positive = saving). "
+        f"{_money(cost['ci_high'])}), which {change} **{_money(amount)} a year {versus}** "
+        f"(95% CI {_money(low)} to {_money(high)}). "
         f"It meets the KPI reliability of {meeting} of {len(reliability)} services"
         + (
             f"; the lowest is {_lower(pretty(lowest[0]))} at {lowest[1]['reliability']:.0%} of review periods "

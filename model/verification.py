@@ -430,6 +430,14 @@ def verified_optimise(
     )
 
 
+def saving_in_words(saving: dict[str, float]) -> tuple[bool, float, float, float]:
+    """(is it a saving?, amount, interval low, interval high) with the amounts positive in the direction of the
+    word: a saving of X (CI a to b), or an extra cost of X (CI a to b). ``saving`` is a headline triple."""
+    sign = 1.0 if saving["mean"] >= 0 else -1.0
+    low, high = sorted((sign * saving["ci_low"], sign * saving["ci_high"]))
+    return sign > 0, sign * saving["mean"], low, high
+
+
 def reliability_summary(verdicts: pd.DataFrame) -> pd.DataFrame:
     """One row per service: the lowest reliability over the teams that deliver it (host, in-house, external) with
     its interval and target (what a board needs: does every team that delivers the service meet the SLA?)."""
@@ -446,6 +454,7 @@ __all__ = [
     "apply_catalogue",
     "paired_saving",
     "reliability_summary",
+    "saving_in_words",
     "scenario_toml",
     "team_reliability",
     "verified_optimise",

@@ -179,7 +179,7 @@ def write_verified(run: Any, verified: Any, scenario: Any) -> None:
 def print_headline(verified: Any) -> None:
     """The one headline: recommended cost (CI), saving against today (CI), reliability per service."""
     from model.report import format_table
-    from model.verification import reliability_summary
+    from model.verification import reliability_summary, saving_in_words
 
     headline = verified.headline()
     if verified.saving is None:
@@ -196,12 +196,10 @@ def print_headline(verified: Any) -> None:
         f"Recommended catalogue: GBP {cost['mean']:,.0f} a year ({level} CI {cost['ci_low']:,.0f} to "
         f"{cost['ci_high']:,.0f}), simulated with {headline['replications']} replications of the settled service"
     )
-    sign = 1.0 if saving["mean"] >= 0 else -1.0
-    low, high = sorted((sign * saving["ci_low"], sign * saving["ci_high"]))
+    is_saving, amount, low, high = saving_in_words(saving)
     print(
         f"Against today (GBP {today['mean']:,.0f} a year, same replications): "
-        f"{'saving' if sign > 0 else 'extra cost'} GBP {sign * saving['mean']:,.0f} a year ({level} CI {low:,.0f} "
-        f"to {high:,.0f})"
+        f"{'saving' if is_saving else 'extra cost'} GBP {amount:,.0f} a year ({level} CI {low:,.0f} to {high:,.0f})"
     )
     state = "verified" if verified.verified else "NOT verified"
     print(
