@@ -18,6 +18,9 @@ window [warm-up, horizon) in pounds per year:
   (``sla_target_met``). Its mean over replications is P(KPI met over the window); 1 - it is P(breach).
 * ``review_breach_share`` (per service): share of the bi-monthly (``kpi_review_months``) review periods with a
   known outcome in which attainment fell below the target fraction: how often the board sees a red KPI.
+* ``kpi_reliability`` (per service x TEAM, the ``member`` column holding "host", an in-house member or "external"):
+  share of the settled review periods whose rolling attainment met the target (``model.reliability``), the measure
+  the catalogue's verification uses; NaN in a replication with no scored period.
 * ``late_cases_per_year`` (per service and ``all``): cases that missed their target, per year of the window.
 * ``mean_completion_days`` (per service): completed cases, working days from arrival to the end.
 * ``host_pay_gbp_per_year``: loaded pay of host posts while filled (vacancies are unpaid).
@@ -207,6 +210,8 @@ def kpi_measures(scenario: Scenario, kpis: pd.DataFrame, breach_cost_gbp_per_cas
     below = periods["value"].to_numpy() < periods["service"].map(targets).to_numpy() - 1e-12
     share = periods.assign(below=below).groupby(["replication", "service"], sort=False)["below"].mean().reset_index()
     add(share, "review_breach_share", share["below"])
+    reliability = kpis[kpis["metric"] == "kpi_reliability"]
+    add(reliability, "kpi_reliability", reliability["value"], member=reliability["member"].to_numpy())
 
     per_rep = pd.DataFrame(index=pd.Index(sorted(kpis["replication"].unique()), name="replication"))
 
@@ -358,7 +363,7 @@ class Comparison:
 
     def headline(self) -> pd.DataFrame:
         """The rows a reader looks at first: total and unplanned cost, overall and per-service attainment, P(KPI
-        met) per service, and member contributions."""
+        met) and KPI reliability per service, and member contributions."""
         d = self.differences
         wanted = d["measure"].isin(
             [
@@ -367,6 +372,7 @@ class Comparison:
                 "agency_cost_gbp_per_year",
                 "sla_attainment",
                 "kpi_met",
+                "kpi_reliability",
                 "invoice_gbp_per_year",
             ]
         )

@@ -128,3 +128,14 @@ def test_reliability_counts_add_up_over_replications(default_scenario) -> None:
     busy = rows[rows["service"].isin(["recruitment", "payroll_operational", "policy_guidance", "training"])]
     assert (busy["value"] == 6).all()  # hundreds of cases a year: every period is scored on its own cases
     assert len(busy) == 8
+
+
+def test_compare_measures_carry_reliability_by_team() -> None:
+    """``sharedhr compare`` pairs the same per-team reliability the verification uses."""
+    from model.whatif import kpi_measures
+
+    scenario = scenario_from_dict(_mixed_mode_scenario())
+    measures = kpi_measures(scenario, replication_kpis(scenario, simulate(scenario, 0)))
+    reliability = measures[measures["measure"] == "kpi_reliability"].set_index("member")["value"]
+    assert reliability["host"] == pytest.approx(1.0)
+    assert reliability["B"] == pytest.approx(0.0)

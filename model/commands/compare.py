@@ -100,7 +100,7 @@ def run_compare(args: argparse.Namespace) -> int:
     shown["sig"] = ["*" if s else "" for s in shown["significant"]]
     level = f"{comparison.confidence:.0%}"
     columns = ["measure", "service", "member", "base_mean", "whatif_mean", "difference", "ci_low", "ci_high", "sig"]
-    is_fraction = shown["measure"].isin(["sla_attainment", "kpi_met", "review_breach_share"])
+    is_fraction = shown["measure"].isin(["sla_attainment", "kpi_met", "review_breach_share", "kpi_reliability"])
     for label_, mask in (("fractions (0-1)", is_fraction), ("pounds per year and other units", ~is_fraction)):
         part = shown[mask][columns]
         formatter = fraction if "fractions" in label_ else money
