@@ -138,9 +138,9 @@ def team_of(cases: pd.DataFrame) -> np.ndarray:
 
 def team_verdicts(scenario: Scenario, cases: pd.DataFrame, rules: ReliabilityRules | None = None) -> pd.DataFrame:
     """Per service x team and review period of the scoring window: ``scored`` and ``met`` (booleans), with the
-    period's first month. Only members' use of services that is still active in the last simulated month counts
-    (a member that has left is not part of the settled service). ``cases`` is a simulator case table, normally the cases ``model.kpis`` counts (arrivals
-    after the warm-up, not the inherited backlog)."""
+    period's first month. Only members' use of services that is still active in the last simulated month counts (a
+    member that has left is not part of the settled service). ``cases`` is a simulator case table, normally the cases
+    ``model.kpis`` counts (arrivals after the warm-up, not the inherited backlog)."""
     rules = rules or ReliabilityRules.of(scenario)
     columns = ["service", "team", "period", "month", "scored", "met"]
     if rules.n_periods == 0 or cases.empty:

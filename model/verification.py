@@ -12,9 +12,9 @@ simulator until it meets every KPI's reliability, with its saving against today 
 4. Score each team x service (``model.reliability``). An unclear verdict (point estimate short of the target,
    interval still reaching it) gets more replications (doubling, up to ``max_replications``). A pool whose
    reliability is then CLEARLY below its target (the upper end of its 95% Wilson interval over the pooled review
-   periods is below ``kpi.reliability``) gets a cut: its (service, role, FTE) capacity is lowered below the load it failed at, so the MILP must staff it more,
-   use another role, or choose another mode; an external provider clearly below has its mode excluded for the
-   service. Re-solve and repeat (at most ``max_iterations``), reporting each round.
+   periods is below ``kpi.reliability``) gets a cut: its (service, role, FTE) capacity is lowered below the load it
+   failed at, so the MILP must staff it more, use another role, or choose another mode; an external provider clearly
+   below has its mode excluded for the service. Re-solve and repeat (at most ``max_iterations``), reporting each round.
 5. Simulate today's settled service (``today``, ``today.toml``) on the same replications (common random numbers) and
    report the paired saving:
    the recommended catalogue's simulated annual cost with its interval, today's, the difference with its paired t
@@ -73,9 +73,10 @@ def apply_catalogue(scenario: Scenario, result: CatalogueResult) -> Scenario:
     ``result.decisions``, host role FTEs = the optimal host team's FTE per role (roles it does not use at 0), each
     member's ``in_house_fte`` per role from its in-house pools. Members that have left by the settled month keep
     their provision, except that services they took shared which the recommended host team cannot do are bought
-    externally (their months lie outside the settled window the verification scores). Every delivery option stays on offer and everything else (timeline, prices, absence) is
-    unchanged, so the result pairs with ``scenario`` under common random numbers and its coalition costs c(S) (which
-    depend on the options, not on today's provision) are the scenario's."""
+    externally (their months lie outside the settled window the verification scores). Every delivery option stays
+    on offer and everything else (timeline, prices, absence) is unchanged, so the result pairs with ``scenario``
+    under common random numbers and its coalition costs c(S) (which depend on the options, not on today's
+    provision) are the scenario's."""
     data = scenario.model_dump(mode="json")
     staffing = result.staffing
     host = staffing[staffing["team"] == HOST_TEAM].groupby("role")["fte"].sum()
@@ -205,8 +206,9 @@ class VerifiedCatalogue:
     """The verified recommendation: the final MILP ``result`` on the (cut) capacity ``table``, the catalogue
     ``options`` that give it (the table and any mode the verification excluded: pass them to ``model.coalitions``
     and ``model.tariffs`` so every c(S) rests on the same verified capacity), the ``recommended`` scenario and
-    ``today``'s (both the settled service, ``model.steady_state``: simulate or compare them directly), every round's verdicts (``iterations``), the final verdict per service x team (``verdicts``), the paired
-    ``saving`` against today, and timings."""
+    ``today``'s (both the settled service, ``model.steady_state``: simulate or compare them directly), every round's
+    verdicts (``iterations``), the final verdict per service x team (``verdicts``), the paired ``saving`` against today,
+    and timings."""
 
     result: CatalogueResult
     table: CapacityTable
@@ -308,8 +310,8 @@ def verified_optimise(
     ``calibrated=False`` starts from Erlang C's capacities instead (``calibrate(analytic=True)``; the loop still
     cuts what the simulator rejects).
     ``verify=False`` solves once on the table and simulates nothing (no verdicts, no saving: the figures are the
-    optimiser's planning figures only). ``fixed`` forces decisions as in ``model.catalogue.optimise``. ``seed`` defaults to the scenario's; verification
-    uses replications ``VERIFICATION_REPLICATIONS`` onwards."""
+    optimiser's planning figures only). ``fixed`` forces decisions as in ``model.catalogue.optimise``. ``seed`` defaults
+    to the scenario's; verification uses replications ``VERIFICATION_REPLICATIONS`` onwards."""
     options = options or CatalogueOptions()
     seconds: dict[str, float] = {}
     started = time.perf_counter()
