@@ -23,7 +23,8 @@ Metrics (unit):
   (cases with a known outcome): by all / service / member / service x member, both over the whole KPI window
   (period "all") and per review period (period = the review period in which the outcome became known; every period
   after the warm-up is listed, with NaN attainment when it has no case).
-* ``sla_target_met`` (1 if the service's attainment >= its ``kpi.target_fraction``, else 0): by service.
+* ``sla_target_met`` (1 if the service met its ``kpi.target_fraction``, else 0): by service, judged per team that
+  served it (host, each in-house team, external): 1 only if every team's own attainment meets the target.
 * KPI reliability in the SLA's terms (``model.reliability``), by service x TEAM (the ``member`` column holds the team
   that served the cases: "host", the member's name for its in-house team, or "external"), so a mixed-mode service's
   verdict never mixes teams: ``kpi_periods_scored`` (review periods of the scoring window that could be scored),
@@ -59,7 +60,7 @@ import numpy as np
 import pandas as pd
 
 from model.absence import CAUSES
-from model.reliability import EXTERNAL, team_verdicts
+from model.reliability import EXTERNAL, team_of, team_verdicts
 from model.scenario import Mode, Scenario
 from model.simulation import HOST_TEAM, SimulationOutput
 from model.units import MONTHS_PER_YEAR, WORKING_DAYS_PER_MONTH, WORKING_DAYS_PER_YEAR
@@ -125,6 +126,7 @@ def _case_metrics(scenario: Scenario, cases: pd.DataFrame, rows: _Rows) -> None:
     wait = cases["queue_wait_days"].to_numpy(dtype=float)
     completion = cases["completion_days"].to_numpy(dtype=float)
     everything = np.ones(len(cases), dtype=bool)
+    teams = team_of(cases)
 
     groups: list[tuple[str, str, np.ndarray]] = [(ALL, ALL, everything)]
     groups += [(service, ALL, s_of == service_code[service]) for service in services]
@@ -143,8 +145,11 @@ def _case_metrics(scenario: Scenario, cases: pd.DataFrame, rows: _Rows) -> None:
         rows.add("sla_cases", len(outcomes), service, member)
         rows.add("sla_attainment", attainment, service, member)
         if member == ALL and service != ALL:
+            # The verdict is per TEAM (host, each in-house team, external): met only if every team that served the
+            # service met the target with its own cases, so a mixed-mode service never averages a failing team away.
             target = scenario.service(service).kpi.target_fraction
-            rows.add("sla_target_met", float(attainment >= target) if len(outcomes) else np.nan, service)
+            verdicts = [met[mask & known & (teams == team)].mean() >= target for team in set(teams[mask & known])]
+            rows.add("sla_target_met", float(all(verdicts)) if verdicts else np.nan, service)
         if member == ALL:
             for metric, value in _wait_stats(wait[done], completion[done]).items():
                 rows.add(metric, value, service)

@@ -139,3 +139,19 @@ def test_compare_measures_carry_reliability_by_team() -> None:
     reliability = measures[measures["measure"] == "kpi_reliability"].set_index("member")["value"]
     assert reliability["host"] == pytest.approx(1.0)
     assert reliability["B"] == pytest.approx(0.0)
+
+
+def test_service_verdict_is_met_only_if_every_team_meets_it() -> None:
+    """B's in-house team fails with its own cases, so the service's verdict is "not met" whatever the host team
+    does; without B the host team alone meets it."""
+    scenario = scenario_from_dict(_mixed_mode_scenario())
+    kpis = replication_kpis(scenario, simulate(scenario, 0))
+    row = kpis[(kpis["metric"] == "sla_target_met") & (kpis["service"] == "svc") & (kpis["member"] == "all")]
+    assert row["value"].tolist() == [0.0]
+    # Host-only: the same scenario without member B meets the KPI.
+    data = _mixed_mode_scenario()
+    data["members"] = data["members"][:1]
+    alone = scenario_from_dict(data)
+    kpis = replication_kpis(alone, simulate(alone, 0))
+    row = kpis[(kpis["metric"] == "sla_target_met") & (kpis["service"] == "svc") & (kpis["member"] == "all")]
+    assert row["value"].tolist() == [1.0]
