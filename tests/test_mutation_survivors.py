@@ -1,0 +1,104 @@
+"""Hand-derived tests added to kill mutants that survived ``make mutation`` (tools/mutation.py, docs/testing.md)."""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model import games, tariffs
+
+# --------------------------------------------------------------------------------------------------------------------
+# games._balance_exactly: the residual it moves must be tiny, and go where the docstring says
+
+
+def test_balance_moves_only_a_rounding_residual_onto_the_largest_share() -> None:
+    """Shares 1800.0000000002 and 200.0000000001 (target 2000.0000000003): snapped to 13 significant digits of the
+    largest (9 decimals) they are 1800 and 200; the residual 3e-10 goes back onto the largest share only."""
+    x = games._balance_exactly(np.array([200.0000000001, 1800.0000000002]), 2000.0000000003)
+    assert x[0] == 200.0  # the small share is snapped and untouched by the residual
+    assert x[1] == pytest.approx(1800.0000000003, abs=1e-12)
+    assert math.fsum(x) == 2000.0000000003
+
+
+def test_balance_snaps_small_values_and_uses_the_larger_of_shares_and_target() -> None:
+    """0.1 + 0.2 (= 0.30000000000000004) and 0.7 to a target of 1: snapped to 13 significant digits of 0.7 they are
+    0.3 and 0.7 exactly. Shares +-1800 against a target of 3e-10: the snap uses the shares' magnitude (9 decimals),
+    not the target's, so they become exactly +-1800."""
+    assert list(games._balance_exactly(np.array([0.1 + 0.2, 0.7]), 1.0)) == [0.3, 0.7]
+    x = games._balance_exactly(np.array([1800.0000000002, -1799.9999999999]), 3e-10)
+    # 3e-10 is not a sum of floats spaced 2.3e-13 apart near 1800 that any nudge reaches: the snapped shares stay
+    assert x.tolist() == [1800.0, -1800.0]
+
+
+def test_balance_of_zeros_and_of_already_exact_shares_changes_nothing() -> None:
+    assert list(games._balance_exactly(np.zeros(3), 0.0)) == [0.0, 0.0, 0.0]
+    assert list(games._balance_exactly(np.array([7.0, 17.0]), 24.0)) == [7.0, 17.0]
+
+
+def test_balance_reaches_an_exact_sum_with_a_tiny_relative_change() -> None:
+    """Random shares summing to their target only to float precision: the balanced shares sum EXACTLY to the target,
+    and no share moves by more than n x 1e-12 of the largest: each snap to 13 significant digits moves a share by at
+    most half a unit in the 13th digit and the residual collects at most n of those (a larger move would hide a wrong
+    allocation behind an exact sum)."""
+    rng = np.random.default_rng(12)
+    for _ in range(200):
+        values = rng.normal(0.0, 1.0, size=int(rng.integers(2, 9))) * 10.0 ** rng.integers(-3, 7)
+        target = float(np.sum(values))
+        x = games._balance_exactly(values, target)
+        assert math.fsum(x) == target
+        assert np.max(np.abs(x - values)) <= len(values) * 1e-12 * np.max(np.abs(values))
+
+
+def test_shapley_before_balancing_already_sums_to_the_grand_cost() -> None:
+    """The Shapley formula itself is budget-balanced: the residual left for ``_balance_exactly`` is float noise
+    (c(A) = 10, c(B) = 20, c(AB) = 24: shares 7 and 17 by hand)."""
+    costs = np.array([0.0, 10.0, 20.0, 24.0])
+    phi = games._shapley_exact(costs, 2)
+    assert phi == pytest.approx([7.0, 17.0], abs=1e-12)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# tariffs: the weights a cost line is split by, and the spread of a member's total over its services
+
+
+def _line(driver: str = "work_hours", service: str = "svc", members: tuple[str, ...] = ("A", "B")) -> SimpleNamespace:
+    return SimpleNamespace(members=members, driver=driver, service=service)
+
+
+def test_weights_fall_back_to_headcount_then_to_equal_shares() -> None:
+    """No activity for the line: by headcount (100 : 300); no headcount either: equal. Activity below 1 in total
+    (0.25 : 0.5 work hours) is still activity and is used as it is."""
+    heads = {"A": 100.0, "B": 300.0}
+    no_activity = {("A", "svc", "work_hours"): 0.0, ("B", "svc", "work_hours"): 0.0}
+    assert tariffs._weights(_line(), "activity_based", heads, no_activity, {}) == {"A": 100.0, "B": 300.0}
+    assert tariffs._weights(_line(), "activity_based", {"A": 0.0, "B": 0.0}, no_activity, {}) == {"A": 1.0, "B": 1.0}
+    small = {("A", "svc", "work_hours"): 0.25, ("B", "svc", "work_hours"): 0.5}
+    assert tariffs._weights(_line(), "activity_based", heads, small, {}) == {"A": 0.25, "B": 0.5}
+
+
+def test_weights_give_nothing_to_a_member_without_recorded_usage() -> None:
+    """A member missing from the usage table weighs 0 under every rule (it must not be charged a default share)."""
+    heads = {"A": 100.0}
+    quantity = {("A", "svc", "work_hours"): 4.0}
+    assert tariffs._weights(_line(), "per_capita", heads, quantity, {}) == {"A": 100.0, "B": 0.0}
+    assert tariffs._weights(_line(), "activity_based", heads, quantity, {}) == {"A": 4.0, "B": 0.0}
+    overhead = _line(service=tariffs.HOST_OVERHEAD)
+    shared = {"A": {"svc", "other"}, "B": {"svc"}}
+    assert tariffs._weights(overhead, "activity_based", heads, quantity, shared) == {"A": 4.0, "B": 0.0}
+    assert tariffs._weights(_line(), "activity_based", heads, {}, {}) == {"A": 100.0, "B": 0.0}
+
+
+def test_spread_over_services_without_weight_is_equal() -> None:
+    """A member's GBP 90 over two services with zero activity each: GBP 45 each; over 1 : 2 activity: 30 and 60."""
+    weights = pd.DataFrame(
+        [["A", "x", 0.0], ["A", "y", 0.0], ["B", "x", 1.0], ["B", "y", 2.0]],
+        columns=["member", "service", "gbp_per_year"],
+    )
+    spread = tariffs._spread({"A": 90.0, "B": 90.0}, weights, "shapley").set_index(["member", "service"])
+    assert spread.loc[("A", "x"), "gbp_per_year"] == pytest.approx(45.0, abs=1e-12)
+    assert spread.loc[("A", "y"), "gbp_per_year"] == pytest.approx(45.0, abs=1e-12)
+    assert spread.loc[("B", "y"), "gbp_per_year"] == pytest.approx(60.0, abs=1e-12)
