@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from model import summary
 from model.catalogue import CatalogueOptions, build_instance
 from model.kpis import non_pay_by_service, replication_kpis
 from model.scenario import Scenario, scenario_from_dict
@@ -165,3 +166,42 @@ def test_seasonal_peak_sizes_every_pair_for_its_busiest_month(default_scenario: 
         assert flat.load_cases_per_day == pytest.approx(flat.cases_per_year / 261, rel=1e-12)
     assert ratios_above_one > 0  # the default scenario has seasonal services, so the check has teeth
     assert not math.isclose(max(default_scenario.service("recruitment").seasonality or [1.0]), 1.0)
+
+
+def test_static_cost_summary_of_every_term() -> None:
+    """The finance lead's static summary (``model.summary``) of the money scenario with 12 cases per 1000 heads,
+    27 + 8 days of planned leave, 4% sickness and a per-capita rate of GBP 10, every figure by hand:
+
+    * one worker FTE: 30,000 x 1.27 = 38,100; at work (261 - 35) x 0.96 = 216.96 days, 5.5 h a day = 1,193.28 h;
+    * non-pay: the shared pool (A, 1000 heads, 12 cases) 1,200 + 2 x 1000 + 2.5 x 1000 + 80 x 12 = 6,660; C's
+      external purchase 3 x 200 + 100 x 2.4 = 840 (B's in-house licence is B's own cost, not the service's);
+    * overhead 3,000; total 48,600 for 1,700 heads; contributions 17,000; surplus -31,600;
+    * shared work: A's 12 cases x 16.5 h = 198 h, against 1,193.28 h of capacity.
+    """
+    data = money_scenario().model_dump(mode="json")
+    data["services"][0]["demand_per_1000_headcount_per_year"] = 12.0
+    data["absence"].update({"annual_leave_days": 27.0, "bank_holidays_days": 8.0, "sickness_rate": 0.04})
+    data["tariff"] = {"per_capita_rate_gbp_per_head": 10.0}
+    scenario = scenario_from_dict(data)
+    assert summary.available_days_per_fte(scenario) == pytest.approx(216.96, rel=1e-12)
+    staff = summary.host_staff_cost(scenario).iloc[0]
+    assert staff["cost_gbp_per_year"] == pytest.approx(38100.0, rel=1e-12)
+    assert staff["casework_hours_per_year"] == pytest.approx(1193.28, rel=1e-12)
+    lines = summary.non_pay_cost(scenario).set_index("mode")["cost_gbp_per_year"]
+    assert lines.to_dict() == pytest.approx({"shared": 6660.0, "external (C)": 840.0}, rel=1e-12)
+    expected = {
+        "member_headcount": 1700.0,
+        "host_fte": 1.0,
+        "host_fte_per_100_staff": 100 / 1700,
+        "host_pay_gbp_per_year": 38100.0,
+        "non_pay_gbp_per_year": 7500.0,
+        "host_overhead_gbp_per_year": 3000.0,
+        "total_cost_gbp_per_year": 48600.0,
+        "cost_per_head_gbp_per_year": 48600 / 1700,
+        "contributions_gbp_per_year": 17000.0,
+        "surplus_gbp_per_year": -31600.0,
+        "shared_work_hours_per_year": 198.0,
+        "host_casework_hours_per_year": 1193.28,
+        "expected_utilisation": 198 / 1193.28,
+    }
+    assert summary.cost_summary(scenario) == pytest.approx(expected, rel=1e-12)

@@ -102,3 +102,28 @@ def test_spread_over_services_without_weight_is_equal() -> None:
     assert spread.loc[("A", "x"), "gbp_per_year"] == pytest.approx(45.0, abs=1e-12)
     assert spread.loc[("A", "y"), "gbp_per_year"] == pytest.approx(45.0, abs=1e-12)
     assert spread.loc[("B", "y"), "gbp_per_year"] == pytest.approx(60.0, abs=1e-12)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# queueing: the boundaries and a service rate other than 1 (where * and / differ)
+
+
+def test_no_load_blocks_and_waits_never() -> None:
+    """Erlang B and C of an idle system are 0 (a load of 0 is allowed, not an error)."""
+    from model import queueing
+
+    assert queueing.erlang_b(2, 0.0) == 0.0
+    assert queueing.erlang_c(2, 0.0) == 0.0
+
+
+def test_pooled_capacity_scales_with_the_service_rate() -> None:
+    """Measuring time in units of 1/mu: staff twice as fast take twice the arrivals at half the target, for the
+    wait and the sojourn alike, and need the same number of servers for twice the arrivals at half the target."""
+    from model import queueing
+
+    for n in (1, 2, 5):
+        for measure in ("wait", "sojourn"):
+            slow = queueing.max_arrival_rate(n, 1.0, 2.0, 0.9, measure=measure)
+            fast = queueing.max_arrival_rate(n, 2.0, 1.0, 0.9, measure=measure)
+            assert fast == pytest.approx(2 * slow, rel=1e-8)
+    assert queueing.min_servers_for_wait(18.0, 2.0, 0.1, 0.9) == queueing.min_servers_for_wait(9.0, 1.0, 0.2, 0.9)
