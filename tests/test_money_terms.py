@@ -205,3 +205,33 @@ def test_static_cost_summary_of_every_term() -> None:
         "expected_utilisation": 198 / 1193.28,
     }
     assert summary.cost_summary(scenario) == pytest.approx(expected, rel=1e-12)
+
+
+def test_non_pay_stops_when_a_member_leaves_and_nobody_pays_for_an_unused_pool() -> None:
+    """C leaving at month 3 (active in months 1 and 2 of the window, gone when its month-3 case arrives) pays its
+    base tier for 2 of 3 months: 600 x 2/3 = 400 a year and no case price. With A buying externally too, nobody
+    shares: no shared fixed cost or licences are due, only A's external purchase, 2.5 x 1000 + 80 x 2 x 4 = 3,140
+    (A's 1000 heads reach the 1000 tier on their own)."""
+    data = money_scenario().model_dump(mode="json")
+    data["members"][2]["leave_month"] = 3
+    leaving = scenario_from_dict(data)
+    expected = NON_PAY_SHARED + NON_PAY_IN_HOUSE + 3.0 * 200 * 2 / 3
+    assert non_pay_by_service(leaving, money_output())["svc"] == pytest.approx(expected, rel=1e-12)
+    data["members"][0]["provision"] = {"svc": "external"}
+    nobody_shares = scenario_from_dict(data)
+    expected = (2.5 * 1000 + 80.0 * 2 * 4) + NON_PAY_IN_HOUSE + 3.0 * 200 * 2 / 3
+    assert non_pay_by_service(nobody_shares, money_output())["svc"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_static_non_pay_without_joint_purchasing_and_without_sharers() -> None:
+    """The static non-pay when the host does not buy for the pool: A's shared pool is 1,200 + 2 x 1000 = 3,200 (no
+    tier price although an external option exists). When nobody shares, no shared line at all (no fixed cost for an
+    unused pool): A buys at the 1000 tier, 2.5 x 1000 + 80 x 12 = 3,460, C as before 840."""
+    data = money_scenario().model_dump(mode="json")
+    data["services"][0]["demand_per_1000_headcount_per_year"] = 12.0
+    data["services"][0]["delivery"]["shared"]["buys_externally"] = False
+    lines = summary.non_pay_cost(scenario_from_dict(data)).set_index("mode")["cost_gbp_per_year"]
+    assert lines.to_dict() == pytest.approx({"shared": 3200.0, "external (C)": 840.0}, rel=1e-12)
+    data["members"][0]["provision"] = {"svc": "external"}
+    lines = summary.non_pay_cost(scenario_from_dict(data)).set_index("mode")["cost_gbp_per_year"]
+    assert lines.to_dict() == pytest.approx({"external (A)": 3460.0, "external (C)": 840.0}, rel=1e-12)

@@ -8,8 +8,12 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from test_money_terms import WINDOW_DAYS, money_output, money_scenario
 
-from model import games, tariffs
+from model import games, queueing, tariffs
+from model.kpis import member_active_months, replication_kpis
+from model.scenario import scenario_from_dict
+from model.simulation import STAFF_COLUMNS
 
 # --------------------------------------------------------------------------------------------------------------------
 # games._balance_exactly: the residual it moves must be tiny, and go where the docstring says
@@ -110,8 +114,6 @@ def test_spread_over_services_without_weight_is_equal() -> None:
 
 def test_no_load_blocks_and_waits_never() -> None:
     """Erlang B and C of an idle system are 0 (a load of 0 is allowed, not an error)."""
-    from model import queueing
-
     assert queueing.erlang_b(2, 0.0) == 0.0
     assert queueing.erlang_c(2, 0.0) == 0.0
 
@@ -119,11 +121,51 @@ def test_no_load_blocks_and_waits_never() -> None:
 def test_pooled_capacity_scales_with_the_service_rate() -> None:
     """Measuring time in units of 1/mu: staff twice as fast take twice the arrivals at half the target, for the
     wait and the sojourn alike, and need the same number of servers for twice the arrivals at half the target."""
-    from model import queueing
-
     for n in (1, 2, 5):
         for measure in ("wait", "sojourn"):
             slow = queueing.max_arrival_rate(n, 1.0, 2.0, 0.9, measure=measure)
             fast = queueing.max_arrival_rate(n, 2.0, 1.0, 0.9, measure=measure)
             assert fast == pytest.approx(2 * slow, rel=1e-8)
     assert queueing.min_servers_for_wait(18.0, 2.0, 0.1, 0.9) == queueing.min_servers_for_wait(9.0, 1.0, 0.2, 0.9)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# kpis: staff metrics with every cause of lost time, backfill days and a nearly vacant post
+
+
+def test_staff_metrics_of_every_cause_by_hand() -> None:
+    """Window 65.25 days (x 4 a year). Host: a full-time post (60 days available, 30 busy, 5.25 leave, 2 short and
+    3 long sickness, 5 agency days) and a half-time post (40, 20, 5.25, 0, 10, vacant 10, 10 agency days); team C:
+    one post vacant for all but half a day (0.5 available, 0.25 busy, 0.25 sick). FTE-weighted by hand:
+
+    * host utilisation 40 / 80 = 0.5; long sickness (3 + 5) x 4 = 32; vacancy 5 x 4 = 20; agency days 10 x 4 = 40;
+    * host scheduled days 1.5 x 65.25 - 7.875 leave - 5 vacant = 85, sickness 2 + 8 = 10: rate 10/85;
+    * C: utilisation 0.25 / 0.5 and sickness rate 0.25 / 0.5 (a post at work under a day still has a rate).
+    """
+    output = money_output()
+    output.staff = pd.DataFrame(
+        [
+            ["host", "worker", 0, 1.0, WINDOW_DAYS, 60.0, 30.0, 5.25, 2.0, 3.0, 0.0, 5.0, 1000.0, 1000.0],
+            ["host", "worker", 1, 0.5, WINDOW_DAYS, 40.0, 20.0, 5.25, 0.0, 10.0, 10.0, 10.0, 1000.0, 500.0],
+            ["C", "worker", 0, 1.0, WINDOW_DAYS, 0.5, 0.25, 0.0, 0.25, 0.0, 64.75, 0.0, 0.0, 0.0],
+        ],
+        columns=STAFF_COLUMNS,
+    )
+    k = replication_kpis(money_scenario(), output).set_index(["metric", "service", "member", "role", "period"])
+    k = k["value"]
+    assert k[("utilisation", "all", "host", "all", "all")] == pytest.approx(0.5, rel=1e-12)
+    assert k[("days_lost_sickness_long", "all", "host", "worker", "all")] == pytest.approx(32.0, rel=1e-12)
+    assert k[("days_lost_vacancy", "all", "host", "all", "all")] == pytest.approx(20.0, rel=1e-12)
+    assert k[("backfill_days", "all", "host", "all", "all")] == pytest.approx(40.0, rel=1e-12)
+    assert k[("backfill_cost_gbp_per_year", "all", "host", "all", "all")] == pytest.approx(8000.0, rel=1e-12)
+    assert k[("sickness_absence_rate", "all", "host", "all", "all")] == pytest.approx(10 / 85, rel=1e-12)
+    assert k[("utilisation", "all", "C", "worker", "all")] == pytest.approx(0.5, rel=1e-12)
+    assert k[("sickness_absence_rate", "all", "C", "all", "all")] == pytest.approx(0.5, rel=1e-12)
+
+
+def test_a_member_is_active_up_to_but_not_in_its_leaving_month() -> None:
+    data = money_scenario().model_dump(mode="json")
+    data["members"][2]["leave_month"] = 3
+    leaving = scenario_from_dict(data)
+    assert member_active_months(leaving, "C", range(1, 4)) == 2  # months 1 and 2
+    assert member_active_months(leaving, "B", range(1, 4)) == 2  # joins at month 2: months 2 and 3

@@ -54,7 +54,7 @@ TARGETS: dict[str, Target] = {
     "kpis": Target(
         "model.kpis",
         ("_cost_metrics", "non_pay_by_service", "member_active_months", "_staff_metrics"),
-        ("tests/test_money_terms.py", "tests/test_kpis.py", "-k", "not real_run"),
+        ("tests/test_money_terms.py", "tests/test_mutation_survivors.py", "tests/test_kpis.py", "-k", "not real_run"),
     ),
     "summary": Target(
         "model.summary",
