@@ -11,9 +11,11 @@ import pytest
 from test_money_terms import WINDOW_DAYS, money_output, money_scenario
 
 from model import games, queueing, tariffs
+from model.demand import active_in_month, expected_annual_demand
 from model.kpis import member_active_months, replication_kpis
 from model.scenario import scenario_from_dict
 from model.simulation import STAFF_COLUMNS
+from model.toy_scenarios import toy_scenario_dict
 
 # --------------------------------------------------------------------------------------------------------------------
 # games._balance_exactly: the residual it moves must be tiny, and go where the docstring says
@@ -169,3 +171,20 @@ def test_a_member_is_active_up_to_but_not_in_its_leaving_month() -> None:
     leaving = scenario_from_dict(data)
     assert member_active_months(leaving, "C", range(1, 4)) == 2  # months 1 and 2
     assert member_active_months(leaving, "B", range(1, 4)) == 2  # joins at month 2: months 2 and 3
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# demand: membership windows month by month, work hours of the expected demand
+
+
+def test_demand_is_active_from_the_service_start_up_to_the_leaving_month() -> None:
+    """Joins at 5, takes the service from 8, leaves at 20: active in months 8..19 only; expected demand at 12 cases
+    per 1000 heads x 1000 heads = 12 cases a year of 11 + 5.5 = 16.5 work hours each, 198 hours."""
+    data = toy_scenario_dict(demand_per_1000=12.0, horizon_months=36)
+    data["members"][0].update({"join_month": 5, "leave_month": 20, "service_start_month": {"svc": 8}})
+    scenario = scenario_from_dict(data)
+    assert [m for m in range(36) if active_in_month(scenario, "A", "svc", m)] == list(range(8, 20))
+    row = expected_annual_demand(scenario, month=10).iloc[0]
+    assert row["cases_per_year"] == pytest.approx(12.0, rel=1e-12)
+    assert row["work_hours_per_year"] == pytest.approx(198.0, rel=1e-12)
+    assert expected_annual_demand(scenario, month=20).empty
