@@ -11,9 +11,10 @@ import pytest
 from test_money_terms import WINDOW_DAYS, money_output, money_scenario
 
 from model import games, queueing, tariffs
+from model.absence import merge, sickness_episode_rates, subtract
 from model.demand import active_in_month, expected_annual_demand
 from model.kpis import member_active_months, replication_kpis
-from model.scenario import scenario_from_dict
+from model.scenario import Absence, scenario_from_dict
 from model.simulation import STAFF_COLUMNS
 from model.toy_scenarios import toy_scenario_dict
 
@@ -188,3 +189,27 @@ def test_demand_is_active_from_the_service_start_up_to_the_leaving_month() -> No
     assert row["cases_per_year"] == pytest.approx(12.0, rel=1e-12)
     assert row["work_hours_per_year"] == pytest.approx(198.0, rel=1e-12)
     assert expected_annual_demand(scenario, month=20).empty
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# absence: interval arithmetic at touching ends, and the episode rates from the occupancy of overlapping episodes
+
+
+def test_interval_union_and_difference_at_touching_ends() -> None:
+    assert merge([(1.0, 2.0), (0.0, 1.0)]) == [(0.0, 2.0)]  # touching: joined
+    assert merge([(1.0, 1.0), (0.0, 0.5)]) == [(0.0, 0.5)]  # empty: dropped
+    assert merge([(0.0, 3.0), (1.0, 2.0)]) == [(0.0, 3.0)]  # contained
+    assert subtract([(0.0, 4.0)], [(0.0, 1.0)]) == [(1.0, 4.0)]  # removed from the start: no empty piece left
+    assert subtract([(0.0, 4.0)], [(1.0, 2.0), (3.0, 5.0)]) == [(0.0, 1.0), (2.0, 3.0)]
+
+
+def test_episode_rates_give_the_sickness_rate_and_long_share_as_occupancies() -> None:
+    """Episodes starting as a Poisson process with rate r and mean length m overlap like an M/G/infinity queue: the
+    chance of no episode running is exp(-r m). So exp(-r_long m_long) = 1 - q s (not off long-term sick) and
+    exp(-(r_long m_long + r_short m_short)) = 1 - s (not off sick at all); s = 0 gives no episodes."""
+    absence = Absence(sickness_rate=0.05, long_term_share=0.55)
+    short, long = sickness_episode_rates(absence)
+    m_short, m_long = absence.short_episode_mean_days, absence.long_episode_mean_days
+    assert math.exp(-long * m_long) == pytest.approx(1 - 0.55 * 0.05, rel=1e-12)
+    assert math.exp(-(long * m_long + short * m_short)) == pytest.approx(1 - 0.05, rel=1e-12)
+    assert sickness_episode_rates(Absence(sickness_rate=0.0)) == (0.0, 0.0)
