@@ -8,12 +8,14 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import optimize
 from test_money_terms import WINDOW_DAYS, money_output, money_scenario
 
 from model import games, queueing, tariffs
 from model.absence import merge, sickness_episode_rates, subtract
 from model.demand import active_in_month, expected_annual_demand
 from model.kpis import member_active_months, replication_kpis
+from model.pooling import pool_capacity
 from model.scenario import Absence, scenario_from_dict
 from model.simulation import STAFF_COLUMNS
 from model.toy_scenarios import toy_scenario_dict
@@ -213,3 +215,35 @@ def test_episode_rates_give_the_sickness_rate_and_long_share_as_occupancies() ->
     assert math.exp(-long * m_long) == pytest.approx(1 - 0.55 * 0.05, rel=1e-12)
     assert math.exp(-(long * m_long + short * m_short)) == pytest.approx(1 - 0.05, rel=1e-12)
     assert sickness_episode_rates(Absence(sickness_rate=0.0)) == (0.0, 0.0)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# pooling: the pool's capacity by an independent root search on the textbook M/M/c wait tail
+
+
+def _wait_tail_by_sum(servers: int, arrival: float, rate: float, t: float) -> float:
+    """P(Wq > t) = C e^{-(c mu - lambda) t}, C from the explicit sum (not model.queueing)."""
+    a = arrival / rate
+    top = a**servers / math.factorial(servers) * servers / (servers - a)
+    c = top / (sum(a**k / math.factorial(k) for k in range(servers)) + top)
+    return c * math.exp(-(servers * rate - arrival) * t)
+
+
+@pytest.mark.parametrize(
+    ("fte", "rate_per_fte", "budget", "fraction"), [(1.0, 0.5, 0.5, 0.9), (1.5, 2.0, 1.0, 0.8), (0.5, 4.0, 0.25, 0.9)]
+)
+def test_pool_capacity_is_the_largest_rate_meeting_the_wait_target(
+    fte: float, rate_per_fte: float, budget: float, fraction: float
+) -> None:
+    """ceil(fte) servers, each at rate_per_fte x fte / ceil(fte): the capacity solves P(Wq > budget) = 1 - fraction
+    (brentq on the explicit Erlang C sum). Empty pools, idle staff and no time budget have no capacity."""
+    servers = math.ceil(fte)
+    rate = rate_per_fte * fte / servers
+    expected = optimize.brentq(
+        lambda lam: _wait_tail_by_sum(servers, lam, rate, budget) - (1 - fraction), 1e-9, servers * rate * (1 - 1e-12)
+    )
+    pool_capacity.cache_clear()
+    assert pool_capacity(fte, rate_per_fte, budget, fraction, "wait") == pytest.approx(expected, rel=1e-8)
+    assert pool_capacity(0.0, rate_per_fte, budget, fraction, "wait") == 0.0
+    assert pool_capacity(fte, 0.0, budget, fraction, "wait") == 0.0
+    assert pool_capacity(fte, rate_per_fte, 0.0, fraction, "wait") == 0.0
