@@ -247,3 +247,56 @@ def test_pool_capacity_is_the_largest_rate_meeting_the_wait_target(
     assert pool_capacity(0.0, rate_per_fte, budget, fraction, "wait") == 0.0
     assert pool_capacity(fte, 0.0, budget, fraction, "wait") == 0.0
     assert pool_capacity(fte, rate_per_fte, 0.0, fraction, "wait") == 0.0
+
+
+def test_today_contributions_per_head_break_even_and_assessed_shares() -> None:
+    """A 1000, B 500, C 200 heads. A rate of GBP 10: 10,000 / 5,000 / 2,000. No rate: break-even, today's cost
+    GBP 3,400 / 1,700 heads = 2 a head. Assessed shares 0.5 / 0.3 / 0.2 of the 17,000: 8,500 / 5,100 / 3,400; over
+    the players A and C only, renormalised: 12,000 x 0.5/0.7 and 12,000 x 0.2/0.7. Shares all zero: per head."""
+    data = money_scenario().model_dump(mode="json")
+    players = ["A", "B", "C"]
+    data["tariff"] = {"per_capita_rate_gbp_per_head": 10.0}
+    per_head = {"A": 10000.0, "B": 5000.0, "C": 2000.0}
+    assert tariffs.today_contributions(scenario_from_dict(data), players, 99.0) == pytest.approx(per_head)
+    data["tariff"] = {}
+    break_even = {"A": 2000.0, "B": 1000.0, "C": 400.0}
+    assert tariffs.today_contributions(scenario_from_dict(data), players, 3400.0) == pytest.approx(break_even)
+    data["tariff"] = {"method": "assessed_share", "per_capita_rate_gbp_per_head": 10.0}
+    data["tariff"]["shares"] = {"A": 0.5, "B": 0.3, "C": 0.2}
+    assessed = scenario_from_dict(data)
+    expected = {"A": 8500.0, "B": 5100.0, "C": 3400.0}
+    assert tariffs.today_contributions(assessed, players, 0.0) == pytest.approx(expected, rel=1e-12)
+    two = tariffs.today_contributions(assessed, ["A", "C"], 0.0)
+    assert two == pytest.approx({"A": 12000 * 0.5 / 0.7, "C": 12000 * 0.2 / 0.7}, rel=1e-12)
+    assert tariffs.today_contributions(assessed, ["B"], 0.0) == pytest.approx({"B": 5000.0}, rel=1e-12)
+    data["tariff"]["method"] = "per_capita"
+    assert tariffs.today_contributions(scenario_from_dict(data), players, 0.0) == pytest.approx(per_head)
+
+
+def test_risk_premium_shares_by_head_among_non_hosts() -> None:
+    """GBP 700 over B (500) and C (200): 500 and 200; the host A pays none; no premium, nobody pays."""
+    scenario = money_scenario()
+    assert tariffs.risk_premium_shares(scenario, ["A", "B", "C"], 700.0) == {"A": 0.0, "B": 500.0, "C": 200.0}
+    assert tariffs.risk_premium_shares(scenario, ["A", "B", "C"], 0.0) == {"A": 0.0, "B": 0.0, "C": 0.0}
+    assert tariffs.risk_premium_shares(scenario, ["A", "B"], 1.0) == {"A": 0.0, "B": 1.0}
+
+
+def test_member_totals_of_a_player_without_rows_are_zero() -> None:
+    per_service = pd.DataFrame(
+        [["A", "x", 1.5], ["A", "y", 2.5], ["B", "x", 4.0]], columns=["member", "service", "gbp_per_year"]
+    )
+    assert tariffs._member_totals(per_service, ["A", "B", "C"]) == {"A": 4.0, "B": 4.0, "C": 0.0}
+
+
+def test_min_servers_at_the_edges() -> None:
+    """No arrivals: one server. 0.5 a day at 1 a day with 2 days' grace for half the cases: one server meets it
+    (1 - 0.5 e^{-0.5 x 2} = 0.82). The bound max_servers is inclusive. Fractions outside [0, 1) are refused."""
+    assert queueing.min_servers_for_wait(0.0, 1.0, 1.0, 0.9) == 1
+    assert queueing.min_servers_for_wait(0.5, 1.0, 2.0, 0.5) == 1
+    needed = queueing.min_servers_for_wait(9.0, 1.0, 0.2, 0.9)
+    assert queueing.min_servers_for_wait(9.0, 1.0, 0.2, 0.9, max_servers=needed) == needed
+    assert queueing.min_servers_for_wait(1.0, 0.1, 0.1, 0.0) == 11  # the smallest stable team
+    for bad in (1.0, -0.1):
+        with pytest.raises(ValueError):
+            queueing.min_servers_for_wait(1.0, 1.0, 1.0, bad)
+    assert queueing.mmc_sojourn_tail(2, 5.0, 1.0, 1.0) == 1.0  # unstable: everyone waits beyond any t
