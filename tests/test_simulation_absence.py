@@ -110,7 +110,8 @@ def test_vacancies_and_backfill_follow_the_rules():
     """The vacancy and backfill rules post by post, then the vacant share against the alternating-renewal value.
     Statistics: 60 posts x 20 years, the mean inside its 95% t interval (false-alarm rate 5% over seeds; the seed is
     fixed). Power: the standard error is 2.9% of the expected share, so a 10% bias is caught with probability 0.9
-    (5% only with probability about 0.35: this test guards the renewal logic, the rates are pinned by hand above)."""
+    (5% only with probability about 0.35: the refill, backfill and leave rules are checked exactly, interval by
+    interval; the mean only coarsely)."""
     absence = Absence(
         sickness_rate=0.0,
         turnover_rate_per_year=1.0,
