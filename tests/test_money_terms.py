@@ -205,6 +205,8 @@ def test_static_cost_summary_of_every_term() -> None:
         "expected_utilisation": 198 / 1193.28,
     }
     assert summary.cost_summary(scenario) == pytest.approx(expected, rel=1e-12)
+    data["roles"][0]["fte"] = 2.5
+    assert summary.cost_summary(scenario_from_dict(data))["host_fte_per_100_staff"] == pytest.approx(250 / 1700)
 
 
 def test_non_pay_stops_when_a_member_leaves_and_nobody_pays_for_an_unused_pool() -> None:

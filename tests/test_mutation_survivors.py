@@ -102,15 +102,17 @@ def test_weights_give_nothing_to_a_member_without_recorded_usage() -> None:
 
 
 def test_spread_over_services_without_weight_is_equal() -> None:
-    """A member's GBP 90 over two services with zero activity each: GBP 45 each; over 1 : 2 activity: 30 and 60."""
+    """A member's GBP 90 over two services with zero activity each: GBP 45 each; over 1 : 2 activity: 30 and 60,
+    whatever the scale of the activity (0.25 : 0.5 too)."""
     weights = pd.DataFrame(
-        [["A", "x", 0.0], ["A", "y", 0.0], ["B", "x", 1.0], ["B", "y", 2.0]],
+        [["A", "x", 0.0], ["A", "y", 0.0], ["B", "x", 1.0], ["B", "y", 2.0], ["C", "x", 0.25], ["C", "y", 0.5]],
         columns=["member", "service", "gbp_per_year"],
     )
-    spread = tariffs._spread({"A": 90.0, "B": 90.0}, weights, "shapley").set_index(["member", "service"])
+    spread = tariffs._spread({"A": 90.0, "B": 90.0, "C": 90.0}, weights, "shapley").set_index(["member", "service"])
     assert spread.loc[("A", "x"), "gbp_per_year"] == pytest.approx(45.0, abs=1e-12)
     assert spread.loc[("A", "y"), "gbp_per_year"] == pytest.approx(45.0, abs=1e-12)
     assert spread.loc[("B", "y"), "gbp_per_year"] == pytest.approx(60.0, abs=1e-12)
+    assert spread.loc[("C", "y"), "gbp_per_year"] == pytest.approx(60.0, abs=1e-12)
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -269,6 +271,10 @@ def test_today_contributions_per_head_break_even_and_assessed_shares() -> None:
     two = tariffs.today_contributions(assessed, ["A", "C"], 0.0)
     assert two == pytest.approx({"A": 12000 * 0.5 / 0.7, "C": 12000 * 0.2 / 0.7}, rel=1e-12)
     assert tariffs.today_contributions(assessed, ["B"], 0.0) == pytest.approx({"B": 5000.0}, rel=1e-12)
+    data["tariff"]["shares"] = {"A": 0.5, "B": 0.5}  # C has no assessed share
+    unassessed = scenario_from_dict(data)
+    assert tariffs.today_contributions(unassessed, ["A", "C"], 0.0) == pytest.approx({"A": 12000.0, "C": 0.0})
+    assert tariffs.today_contributions(unassessed, ["C"], 0.0) == pytest.approx({"C": 2000.0})  # no weight: per head
     data["tariff"]["method"] = "per_capita"
     assert tariffs.today_contributions(scenario_from_dict(data), players, 0.0) == pytest.approx(per_head)
 

