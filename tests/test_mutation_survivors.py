@@ -13,6 +13,7 @@ from test_money_terms import WINDOW_DAYS, money_output, money_scenario
 
 from model import games, queueing, tariffs
 from model.absence import merge, sickness_episode_rates, subtract
+from model.calibration import search_capacity
 from model.demand import active_in_month, expected_annual_demand
 from model.kpis import member_active_months, replication_kpis
 from model.pooling import pool_capacity
@@ -306,3 +307,21 @@ def test_min_servers_at_the_edges() -> None:
         with pytest.raises(ValueError):
             queueing.min_servers_for_wait(1.0, 1.0, 1.0, bad)
     assert queueing.mmc_sojourn_tail(2, 5.0, 1.0, 1.0) == 1.0  # unstable: everyone waits beyond any t
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# calibration: every probe is a simulation run, so where the search probes is part of its contract
+
+
+def test_search_probes_the_guess_then_steps_of_25_percent_growing() -> None:
+    """Threshold 3.7, guess 1 in (0, 10): probes 1 (passes), 1 x 1.25 = 1.25 (passes), 1.25 x 1.875 = 2.34375
+    (passes), 2.34375 x 2.8125 = 6.5918 (fails), then geometric bisection between 2.34375 and 6.5918."""
+    calls: list[float] = []
+
+    def passes(rate: float) -> bool:
+        calls.append(rate)
+        return rate <= 3.7
+
+    search_capacity(passes, 1.0, 0.0, ceiling=10.0, precision=0.03)
+    assert calls[:4] == pytest.approx([1.0, 1.25, 2.34375, 2.34375 * 2.8125], rel=1e-12)
+    assert calls[4] == pytest.approx(math.sqrt(2.34375 * 2.34375 * 2.8125), rel=1e-12)

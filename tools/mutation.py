@@ -94,7 +94,11 @@ TARGETS: dict[str, Target] = {
         ),
         ("tests/test_queueing.py", "tests/test_mutation_survivors.py"),
     ),
-    "calibration": Target("model.calibration", ("search_capacity",), ("tests/test_calibration.py", "-k", "search")),
+    "calibration": Target(
+        "model.calibration",
+        ("search_capacity",),
+        ("tests/test_calibration.py", "tests/test_mutation_survivors.py", "-k", "search"),
+    ),
     "absence": Target(
         "model.absence",
         ("merge", "subtract", "clip", "overlap", "sickness_episode_rates", "complement"),
