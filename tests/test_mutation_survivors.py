@@ -325,3 +325,43 @@ def test_search_probes_the_guess_then_steps_of_25_percent_growing() -> None:
     search_capacity(passes, 1.0, 0.0, ceiling=10.0, precision=0.03)
     assert calls[:4] == pytest.approx([1.0, 1.25, 2.34375, 2.34375 * 2.8125], rel=1e-12)
     assert calls[4] == pytest.approx(math.sqrt(2.34375 * 2.34375 * 2.8125), rel=1e-12)
+
+
+def _probes(threshold: float, guess: float, floor: float = 0.0, strict: bool = False) -> tuple[list[float], tuple]:
+    calls: list[float] = []
+
+    def passes(rate: float) -> bool:
+        calls.append(rate)
+        return rate < threshold if strict else rate <= threshold
+
+    return calls, search_capacity(passes, guess, floor, ceiling=10.0, precision=0.03)
+
+
+def test_search_from_above_steps_down_by_growing_factors() -> None:
+    """Threshold 3.7, guess 9: 9 fails, 9 / 1.25 = 7.2 fails, 7.2 / 1.875 = 3.84 fails, 3.84 / 2.8125 = 1.3653
+    passes; then bisection."""
+    calls, _ = _probes(3.7, 9.0)
+    assert calls[:4] == pytest.approx([9.0, 7.2, 3.84, 3.84 / 2.8125], rel=1e-12)
+
+
+def test_search_first_probe_is_the_guess_kept_inside_the_bracket() -> None:
+    """The first probe is the guess, raised to 5% above a floor known to pass (4 -> 4.2) and to a ten-thousandth of
+    the ceiling (0.001), lowered to 95% of the ceiling (9.5)."""
+    assert _probes(3.7, 1.0, floor=4.0)[0][0] == pytest.approx(4.2, rel=1e-12)
+    assert _probes(3.7, 1e-5)[0][0] == pytest.approx(1e-3, rel=1e-12)
+    assert _probes(3.7, 20.0)[0][0] == pytest.approx(9.5, rel=1e-12)
+
+
+def test_search_never_probes_the_ceiling() -> None:
+    """Everything below the ceiling passes: the steps up stop before the ceiling (it cannot pass by definition)."""
+    calls, (low, high, _) = _probes(10.0, 8.0, strict=True)
+    assert max(calls) < 10.0 and high == 10.0 and high / low - 1 <= 0.03
+
+
+def test_search_gives_up_below_a_ten_thousandth_of_the_ceiling() -> None:
+    """Nothing passes, guess 1: probes 1, 1/1.25, then / 1.875, / 2.8125, / 4.21875, / 6.328125 (0.00568, six
+    probes); the next step, / 9.4921875, would be below 0.001 = 1e-4 x the ceiling: (0, 0.00568, 6)."""
+    calls, result = _probes(-1.0, 1.0)
+    last = 1 / (1.25 * 1.875 * 2.8125 * 4.21875 * 6.328125)
+    assert result == pytest.approx((0.0, last, 6), rel=1e-12)
+    assert len(calls) == 6
