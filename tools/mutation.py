@@ -23,10 +23,14 @@ import argparse
 import ast
 import contextlib
 import copy
+import gc
 import importlib
 import inspect
 import io
+import json
+import resource
 import signal
+import subprocess
 import sys
 import textwrap
 import time
@@ -334,11 +338,22 @@ def run_target(name: str, target: Target, timeout: float, verbose: bool) -> list
                 passed = _tests_pass(target.tests, timeout)
             finally:
                 function.__code__ = original
+                gc.collect()
             status = "equivalent" if passed and key in EQUIVALENT else ("survived" if passed else "killed")
             outcomes.append(Outcome(name, qualname, description, status))
             if verbose or status == "survived":
                 print(f"  {status:10s} {qualname} {description}", flush=True)
     return outcomes
+
+
+def _child(name: str, timeout: float, verbose: bool) -> int:
+    """Run one module's mutants in this process and print its counts as the last line (JSON)."""
+    start = time.perf_counter()
+    outcomes = run_target(name, TARGETS[name], timeout, verbose)
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("killed", "survived", "equivalent", "skipped")}
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"total": len(outcomes), **counts, "seconds": time.perf_counter() - start, "peak_mb": peak_mb}))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -347,8 +362,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per mutant before it counts as killed")
     parser.add_argument("--list", action="store_true", help="list the mutants without running them")
     parser.add_argument("--verbose", action="store_true", help="print every mutant's outcome")
+    parser.add_argument("--child", choices=sorted(TARGETS), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
+    if args.child:
+        return _child(args.child, args.timeout, args.verbose)
     names = args.module or list(TARGETS)
     if args.list:
         for name in names:
@@ -359,18 +377,26 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     rows = []
     for name in names:
-        start = time.perf_counter()
+        # one process per module: repeated in-process pytest sessions hold on to memory, a fresh process frees it
         print(f"== {name}: {', '.join(TARGETS[name].functions)}", flush=True)
-        outcomes = run_target(name, TARGETS[name], args.timeout, args.verbose)
-        counts = {s: sum(o.status == s for o in outcomes) for s in ("killed", "survived", "equivalent", "skipped")}
-        scored = counts["killed"] + counts["survived"]
-        score = counts["killed"] / scored if scored else float("nan")
-        rows.append((name, len(outcomes), *counts.values(), score, time.perf_counter() - start))
+        command = [sys.executable, __file__, "--child", name, "--timeout", str(args.timeout)]
+        child = subprocess.run(command + ["--verbose"] * args.verbose, capture_output=True, text=True, cwd=ROOT)
+        lines = child.stdout.strip().splitlines()
+        for line in lines[:-1]:
+            print(line, flush=True)
+        if child.returncode != 0 or not lines:
+            print(child.stderr[-2000:], flush=True)
+            return 1
+        result = json.loads(lines[-1])
+        scored = result["killed"] + result["survived"]
+        score = result["killed"] / scored if scored else float("nan")
+        rows.append((name, result, score))
     print()
     print(f"{'module':12s} {'mutants':>7s} {'killed':>6s} {'surv.':>5s} {'equiv.':>6s} {'skip':>4s} {'score':>6s} time")
-    for name, total, killed, survived, equivalent, skipped, score, seconds in rows:
+    for name, r, score in rows:
         print(
-            f"{name:12s} {total:7d} {killed:6d} {survived:5d} {equivalent:6d} {skipped:4d} {score:6.1%} {seconds:.0f}s"
+            f"{name:12s} {r['total']:7d} {r['killed']:6d} {r['survived']:5d} {r['equivalent']:6d} {r['skipped']:4d} "
+            f"{score:6.1%} {r['seconds']:.0f}s"
         )
     return 0
 
