@@ -1,4 +1,10 @@
-"""Hand-derived tests added to kill mutants that survived ``make mutation`` (tools/mutation.py, docs/testing.md)."""
+"""Hand-derived tests written for the mutants that survived the existing suite in ``make mutation``
+(tools/mutation.py; scores and the remaining survivors in docs/testing.md).
+
+Each mutant was a plausible slip the suite let through: a residual moved onto the wrong share, a boundary ``<``
+written ``<=``, a default of 1 instead of 0, ``*`` for ``/`` where every test used a rate of 1. Each test checks the
+behaviour the mutant broke against a value derived by hand in its docstring (or an independent computation), so it
+guards the behaviour, not the mutant."""
 
 from __future__ import annotations
 
