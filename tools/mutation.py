@@ -359,7 +359,7 @@ def _child(name: str, timeout: float, verbose: bool) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--module", action="append", choices=sorted(TARGETS), help="only these (repeatable)")
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per mutant before it counts as killed")
+    parser.add_argument("--timeout", type=float, default=15.0, help="seconds per mutant before it counts as killed")
     parser.add_argument("--list", action="store_true", help="list the mutants without running them")
     parser.add_argument("--verbose", action="store_true", help="print every mutant's outcome")
     parser.add_argument("--child", choices=sorted(TARGETS), help=argparse.SUPPRESS)
