@@ -371,3 +371,11 @@ def test_search_gives_up_below_a_ten_thousandth_of_the_ceiling() -> None:
     last = 1 / (1.25 * 1.875 * 2.8125 * 4.21875 * 6.328125)
     assert result == pytest.approx((0.0, last, 6), rel=1e-12)
     assert len(calls) == 6
+
+
+def test_search_never_probes_below_a_floor_known_to_pass() -> None:
+    """Floor 4 passes, threshold 4.01, guess 9.5: 9.5, 7.6 and 7.6 / 1.875 = 4.0533 fail; the next step down would be
+    below the floor, so the search bisects [4, 4.0533] (already within 3%) instead of probing there."""
+    calls, (low, high, probes) = _probes(4.01, 9.5, floor=4.0)
+    assert calls == pytest.approx([9.5, 7.6, 7.6 / 1.875], rel=1e-12)
+    assert (low, high, probes) == pytest.approx((4.0, 7.6 / 1.875, 3), rel=1e-12)

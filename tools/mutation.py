@@ -133,6 +133,8 @@ EQUIVALENT: dict[str, str] = {
     "demand:active_in_month:line 40:8 return None": "None and False are both false wherever the flag is used",
     "absence:sickness_episode_rates:line 196:7 LtE -> Lt": "s = 0 gives log1p(0) = 0: rates (0.0, -0.0) == (0, 0)",
     "absence:complement:line 321:75 Gt -> GtE": "an empty [start, start) window has no uncovered part either way",
+    "calibration:search_capacity:line 299:14 Gt -> GtE": "exact float equality of a step down with the floor",
+    "calibration:search_capacity:line 300:30 Lt -> LtE": "exact float equality with a ten-thousandth of the ceiling",
     "calibration:search_capacity:line 308:10 Gt -> GtE": "the bisection starts only after a pass: low > 0",
     "calibration:search_capacity:line 308:22 Gt -> GtE": "exact float equality with the precision",
     "queueing:mmc_wait_tail:line 83:7 LtE -> Lt": "at c mu = lambda the formula gives C e^0 = 1, the same answer",
@@ -381,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {name}: {', '.join(TARGETS[name].functions)}", flush=True)
         command = [sys.executable, __file__, "--child", name, "--timeout", str(args.timeout)]
         child = subprocess.run(command + ["--verbose"] * args.verbose, capture_output=True, text=True, cwd=ROOT)
-        lines = child.stdout.strip().splitlines()
+        lines = child.stdout.rstrip().splitlines()
         for line in lines[:-1]:
             print(line, flush=True)
         if child.returncode != 0 or not lines:
