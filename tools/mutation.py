@@ -348,8 +348,15 @@ def run_target(name: str, target: Target, timeout: float, verbose: bool) -> list
     return outcomes
 
 
+MEMORY_LIMIT_BYTES = 6 * 1024**3
+
+
 def _child(name: str, timeout: float, verbose: bool) -> int:
-    """Run one module's mutants in this process and print its counts as the last line (JSON)."""
+    """Run one module's mutants in this process and print its counts as the last line (JSON).
+
+    The address space is capped (``MEMORY_LIMIT_BYTES``): a mutated rate can ask for billions of arrivals, and on a
+    shared machine the MemoryError it then raises (a kill) is far better than the kernel's out-of-memory killer."""
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
     start = time.perf_counter()
     outcomes = run_target(name, TARGETS[name], timeout, verbose)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("killed", "survived", "equivalent", "skipped")}
