@@ -20,7 +20,12 @@ from test_money_terms import WINDOW_DAYS, money_output, money_scenario
 from model import games, queueing, tariffs
 from model.absence import merge, sickness_episode_rates, subtract
 from model.calibration import search_capacity
-from model.demand import active_in_month, expected_annual_demand
+from model.demand import (
+    active_in_month,
+    arrival_rate_per_day,
+    expected_annual_demand,
+    expected_monthly_arrivals,
+)
 from model.kpis import member_active_months, replication_kpis
 from model.pooling import pool_capacity
 from model.scenario import Absence, scenario_from_dict
@@ -196,10 +201,19 @@ def test_demand_is_active_from_the_service_start_up_to_the_leaving_month() -> No
     data["members"][0].update({"join_month": 5, "leave_month": 20, "service_start_month": {"svc": 8}})
     scenario = scenario_from_dict(data)
     assert [m for m in range(36) if active_in_month(scenario, "A", "svc", m)] == list(range(8, 20))
+    # the rate switches on at the first day of month 8 and off at the first day of month 20 (21.75 days a month)
+    rates = arrival_rate_per_day(
+        scenario, "A", "svc", np.array([8 * 21.75 - 1e-9, 8 * 21.75, 20 * 21.75 - 1e-9, 20 * 21.75])
+    )
+    assert rates.tolist() == [0.0, 12.0 / 261, 12.0 / 261, 0.0]
     row = expected_annual_demand(scenario, month=10).iloc[0]
     assert row["cases_per_year"] == pytest.approx(12.0, rel=1e-12)
     assert row["work_hours_per_year"] == pytest.approx(198.0, rel=1e-12)
     assert expected_annual_demand(scenario, month=20).empty
+    data["members"].append({"name": "B", "headcount": 500, "fte": 450.0, "services": []})
+    never = scenario_from_dict(data)
+    assert arrival_rate_per_day(never, "B", "svc", np.array([1.0, 200.0])).tolist() == [0.0, 0.0]
+    assert expected_monthly_arrivals(never, "B", "svc").tolist() == [0.0] * 36
 
 
 # --------------------------------------------------------------------------------------------------------------------

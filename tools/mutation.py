@@ -212,8 +212,12 @@ def _mutations(tree: ast.AST) -> Iterator[tuple[str, Callable[[ast.AST], None], 
             value = node.value
             new_value = value + 1 if isinstance(value, int) else (value * 1.5 if value else 1.0)
             yield _describe(node, f"{value!r} -> {new_value!r}"), _setter("value", new_value, call=False), index
-        elif isinstance(node, ast.Return) and node.value is not None:
+        elif isinstance(node, ast.Return) and node.value is not None and not _is_none(node.value):
             yield _describe(node, "return None"), _setter("value", ast.Constant(None), call=False), index
+
+
+def _is_none(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
 
 
 def _setter(field: str, value: Any, call: bool = True) -> Callable[[ast.AST], None]:
