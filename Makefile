@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/herts_beds_luton.toml
 
-.PHONY: run test browser bench lint format clean-venv
+
+.PHONY: run test browser bench lint format mutation clean-venv
 
 $(VENV): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +47,12 @@ lint: $(VENV)
 format: $(VENV)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Mutation testing of the money and KPI functions (slow, not part of `make test` or CI): tools/mutation.py plants one
+# bug at a time and runs the fast tests that cover it; prints kills, survivors and the score per module
+# (docs/testing.md). MODULE=kpis limits it to one module.
+mutation: $(VENV)
+	$(BIN)/python tools/mutation.py $(if $(MODULE),--module $(MODULE))
 
 clean-venv:
 	rm -rf $(VENV)

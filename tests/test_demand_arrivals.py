@@ -60,6 +60,11 @@ def chi_square_p(observed, expected):
 
 
 def test_monthly_counts_follow_the_seasonality_profile():
+    """36 months at 5,000 cases a year. Power and false alarms: the total (15,000 expected, Poisson sd 122, 0.82%)
+    must lie within 3.29 sd (false-alarm rate 0.1%), so a 5% bias in the arrival rate (750 cases, 6.1 sd) fails it
+    with probability 0.998 (checked by planting a 5% higher base rate); the chi-square shape test (p > 0.001: 0.1%
+    false alarms) rejects a flat profile and the profile one month out of step (asserted at p < 1e-6), but not a
+    5% bias in a single month (21 cases against a monthly sd of 20)."""
     scenario = seasonal_scenario(PROFILE)
     observed = monthly_counts(scenario)
     expected = expected_monthly_arrivals(scenario, "A", "svc")
@@ -76,6 +81,9 @@ def test_monthly_counts_follow_the_seasonality_profile():
 
 
 def test_rate_is_evaluated_at_each_candidates_own_time():
+    """The rate at the candidate's own time, by hand at four days; then 4 replications x 24 months against the
+    profile by chi-square (p > 0.001: 0.1% false alarms), which rejects a one-month lag of the thinning as the test
+    above shows for its (smaller) sample."""
     scenario = seasonal_scenario(PROFILE, months=24)
     days = np.array([0.0, 21.7, 21.8, 43.6])  # April, April, May, June
     base = 5000 / 261 / np.mean(PROFILE)
@@ -90,7 +98,10 @@ def test_rate_is_evaluated_at_each_candidates_own_time():
 
 
 def test_membership_and_service_start_windows():
-    data = toy_scenario_dict(demand_per_1000=2000.0, horizon_months=36)
+    """Arrivals only inside the member's service window. The total over the 12 active months (20,000 expected,
+    Poisson sd 141, 0.71%) within 3.29 sd: 0.1% false alarms, and a 5% bias in the rate (7.1 sd) or one month too
+    many or too few in the window (1,667 cases) fails it with probability > 0.999."""
+    data = toy_scenario_dict(demand_per_1000=20000.0, horizon_months=36)
     data["members"][0].update({"join_month": 5, "leave_month": 20, "service_start_month": {"svc": 8}})
     scenario = scenario_from_dict(data)
     (batch,) = case_batches(scenario, 0)
@@ -99,8 +110,8 @@ def test_membership_and_service_start_windows():
     assert batch.arrival_day.min() < months_to_days(9)
     expected = expected_monthly_arrivals(scenario, "A", "svc")
     assert (expected[:8] == 0).all() and (expected[20:] == 0).all() and (expected[8:20] > 0).all()
-    # 12 months at 2,000 a year: Poisson check of the total
-    assert abs(len(batch) - 2000) / np.sqrt(2000) < 3.29
+    # 12 months at 20,000 a year: Poisson check of the total
+    assert abs(len(batch) - 20000) / np.sqrt(20000) < 3.29
 
 
 def test_initial_backlog_is_shared_by_headcount_among_members_active_at_month_0():

@@ -152,3 +152,9 @@ def test_kpis_of_a_real_run_are_consistent():
     )
     backlog = kpis[(kpis["metric"] == "backlog_open_cases") & (kpis["service"] == "all")]
     assert len(backlog) == 24 // 2 + 1
+    # the total is the sum of its published terms, each counted once with a plus sign
+    terms = ("host_pay", "in_house_pay", "backfill_cost", "non_pay", "host_overhead")
+    parts = [k[(f"{term}_gbp_per_year", "all", "all", "all", "all")] for term in terms]
+    assert all(part > 0 for part in parts[:1] + parts[2:])
+    assert parts[-1] == 9500.0 + 18000.0 + 4000.0  # the scenario's host overheads
+    assert k[("total_cost_gbp_per_year", "all", "all", "all", "all")] == pytest.approx(sum(parts), rel=1e-12)

@@ -47,10 +47,19 @@ def test_unstable_queue() -> None:
 
 
 def test_littles_law_and_utilisation() -> None:
-    lam, mu, c = 2.1, 1.0, 3
-    assert q.utilisation(c, lam, mu) == pytest.approx(0.7)
-    assert q.mmc_mean_queue_length(c, lam, mu) == pytest.approx(lam * q.mmc_mean_wait(c, lam, mu))
-    assert q.mmc_mean_sojourn(c, lam, mu) == pytest.approx(q.mmc_mean_wait(c, lam, mu) + 1.0)
+    """M/M/2 with lambda = 3, mu = 2 (a = 1.5, rho = 0.75; mu != 1 so a swapped * and / shows), from the state
+    probabilities rather than the code's formulas: p0 = 1 / (1 + 1.5 + 1.5^2 / 2 / (1 - 0.75)) = 1/7, p2 = p0 x
+    1.5^2 / 2 = 9/56, P(wait) = p2 / (1 - rho) = 9/14, Lq = p2 rho / (1 - rho)^2 = 27/14; Little's law then gives
+    Wq = Lq / lambda = 9/14 and W = Wq + 1/mu = 8/7, and P(Wq > t) = P(wait) e^{-(c mu - lambda) t}."""
+    lam, mu, c = 3.0, 2.0, 2
+    assert q.utilisation(c, lam, mu) == pytest.approx(0.75, rel=1e-12)
+    assert q.mmc_prob_wait(c, lam, mu) == pytest.approx(9 / 14, rel=1e-12)
+    assert q.mmc_mean_queue_length(c, lam, mu) == pytest.approx(27 / 14, rel=1e-12)
+    assert q.mmc_mean_wait(c, lam, mu) == pytest.approx(9 / 14, rel=1e-12)
+    assert q.mmc_mean_sojourn(c, lam, mu) == pytest.approx(8 / 7, rel=1e-12)
+    assert q.mmc_wait_tail(c, lam, mu, 0.5) == pytest.approx(9 / 14 * math.exp(-0.5), rel=1e-12)
+    assert q.mmc_wait_tail(c, lam, mu, -1.0) == pytest.approx(9 / 14, rel=1e-12)  # a negative time is time 0
+    assert q.mm1_mean_wait(1.0, 4.0) == pytest.approx(0.25 / 3.0, rel=1e-12)  # rho / (mu - lambda)
 
 
 def test_wait_tail_integrates_to_mean_wait() -> None:
@@ -59,7 +68,9 @@ def test_wait_tail_integrates_to_mean_wait() -> None:
     assert area == pytest.approx(q.mmc_mean_wait(c, lam, mu), rel=1e-8)
 
 
-@pytest.mark.parametrize(("servers", "lam", "mu"), [(3, 2.1, 1.0), (1, 0.5, 1.0), (4, 1.0, 1.0), (2, 1.0, 1.0)])
+@pytest.mark.parametrize(
+    ("servers", "lam", "mu"), [(3, 2.1, 1.0), (1, 0.5, 1.0), (4, 1.0, 1.0), (2, 1.0, 1.0), (2, 3.0, 2.0), (3, 1.2, 0.5)]
+)
 def test_sojourn_tail_by_convolution(servers: int, lam: float, mu: float) -> None:
     """P(Wq + S > t) by numerical convolution of the waiting-time law with the Exp(mu) service time."""
     wait_prob = q.mmc_prob_wait(servers, lam, mu)

@@ -146,6 +146,21 @@ def test_risk_cli_writes_premium_and_plot(tmp_path: Path, capsys: pytest.Capture
     assert "Host risk premium: GBP" in out and "sickness_0.065" in out
     folder = next((tmp_path / "herts-beds-luton").iterdir())
     premium = json.loads((folder / "premium.json").read_text())
-    assert premium["host_risk_premium_gbp_per_year"] >= 0
+    # The documented arithmetic of the premium, rather than ">= 0" (which the floor makes always true): the
+    # expected extra cost is the base part plus the stress loadings, the invoice figure is that floored at 0, and
+    # the non-host members active in a 2-month run (Bedfordshire 165 and Luton 90 heads; the host, Herts Valleys,
+    # pays none) share it by head.
+    expected = premium["expected_extra_host_cost_gbp_per_year"]
+    loadings = math.fsum(premium["stress_loadings_gbp_per_year"].values())
+    assert expected == pytest.approx(premium["base_part_gbp_per_year"] + loadings, rel=1e-12, abs=1e-9)
+    assert premium["host_risk_premium_gbp_per_year"] == max(0.0, expected)
+    low, high = premium["base_part_ci95"]
+    assert low <= premium["base_part_gbp_per_year"] <= high
+    shares = premium["per_member_gbp_per_year"]
+    assert shares["Herts Valleys CCG"] == 0.0
+    assert shares["Luton CCG"] == pytest.approx(expected * 90 / 255, rel=1e-12, abs=1e-9)
+    assert shares["Bedfordshire CCG"] == pytest.approx(expected * 165 / 255, rel=1e-12, abs=1e-9)
+    assert premium["per_head_gbp_per_year"] == pytest.approx(expected / 255, rel=1e-12, abs=1e-12)
+    assert f"Host risk premium: GBP {premium['host_risk_premium_gbp_per_year']:,.0f}" in out
     assert (folder / "risk.png").stat().st_size > 1000
     assert main(["risk", "--probability", "nonsense=2"]) == 2

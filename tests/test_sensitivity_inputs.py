@@ -3,15 +3,17 @@ recommended catalogue applied to a scenario, and the CLI's plots."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from test_risk_toy import toy_scenario
 
 from model import catalogue, plots, sensitivity, whatif
 from model.cli import main
 from model.errors import UserError
-from model.scenario import DEFAULT_SCENARIO
+from model.scenario import DEFAULT_SCENARIO, load_scenario
 from model.verification import apply_catalogue
 
 
@@ -109,4 +111,14 @@ def test_sensitivity_cli_writes_plots(tmp_path: Path) -> None:
     assert code == 0
     folder = next((tmp_path / "herts-beds-luton").iterdir())
     assert (folder / "tornado_total_cost_gbp_per_year.png").stat().st_size > 1000
-    assert (folder / "tornado.csv").exists()
+    # Salaries +-20% move the total by +-20% of the host pay and nothing else: with every post filled throughout
+    # the two simulated months (as in this seed) that pay is the establishment, sum of FTE x salary x (1 + on-cost)
+    # from the scenario (GBP 401,167.60), so the bar is +-80,233.52; salaries move no attainment.
+    scenario = load_scenario(DEFAULT_SCENARIO)
+    pay = math.fsum(role.fte * role.salary_gbp_per_year * (1 + role.on_cost_rate) for role in scenario.roles)
+    table = pd.read_csv(folder / "tornado.csv").set_index(["parameter", "output"])
+    cost = table.loc[("salaries", "total_cost_gbp_per_year")]
+    assert cost["high"] - cost["base"] == pytest.approx(0.2 * pay, rel=1e-9)
+    assert cost["base"] - cost["low"] == pytest.approx(0.2 * pay, rel=1e-9)
+    assert cost["swing"] == pytest.approx(0.4 * pay, rel=1e-9)
+    assert table.loc[("salaries", "sla_attainment"), "swing"] == 0.0
