@@ -4,7 +4,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/herts_beds_luton.toml
 
-
 .PHONY: run test browser bench lint format mutation clean-venv
 
 $(VENV): pyproject.toml
