@@ -89,7 +89,7 @@ def test_auto_replications_from_the_command_line(tmp_path: Path, capsys: pytest.
     assert manifest["simulation"]["replications"] == history["replications"].iloc[-1]
     # The precision was REACHED (not merely reported consistently): the stopping figure recomputed from the run's
     # own per-replication utilisation (t interval, n - 1 degrees of freedom) is at most 20%, and no earlier batch was.
-    kpis = pd.read_csv(folder / "kpis.csv")
+    kpis = pd.read_parquet(folder / "kpis.parquet")
     values = kpis[
         (kpis["metric"] == "utilisation")
         & (kpis["member"] == "host")

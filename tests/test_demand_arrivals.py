@@ -101,8 +101,10 @@ def test_membership_and_service_start_windows():
     """Arrivals only inside the member's service window. The total over the 12 active months (20,000 expected,
     Poisson sd 141, 0.71%) within 3.29 sd: 0.1% false alarms, and a 5% bias in the rate (7.1 sd) or one month too
     many or too few in the window (1,667 cases) fails it with probability > 0.999."""
-    data = toy_scenario_dict(demand_per_1000=20000.0, horizon_months=36)
-    data["members"][0].update({"join_month": 5, "leave_month": 20, "service_start_month": {"svc": 8}})
+    data = toy_scenario_dict(demand_per_1000=2000.0, horizon_months=36)  # x 10,000 staff / 1,000 = 20,000 a year
+    data["members"][0].update(
+        {"headcount": 10_000, "fte": 9_000.0, "join_month": 5, "leave_month": 20, "service_start_month": {"svc": 8}}
+    )
     scenario = scenario_from_dict(data)
     (batch,) = case_batches(scenario, 0)
     assert batch.arrival_day.min() >= months_to_days(8)
