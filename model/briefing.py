@@ -35,6 +35,7 @@ captions), so nothing in a scenario or a result can add an element, attribute or
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import io
 import json
@@ -1634,7 +1635,10 @@ def write_outputs(briefing: Briefing, excel_name: str | None = "tariffs.xlsx") -
             "scenario_sha256": briefing.scenario.content_hash(),
             "replications": briefing.n_replications,
             "seed": briefing.run_seed,
-            "kernel_python": sys.executable,
+            # Which interpreter ran the notebook, without recording where it lives on this disk: its version and
+            # a SHA-256 of its resolved path (a test compares it with the caller's).
+            "kernel_python": f"Python {sys.version.split()[0]}",
+            "kernel_interpreter_sha256": hashlib.sha256(str(Path(sys.executable).resolve()).encode()).hexdigest(),
         },
     )
     written = {"status": status, "tables": folder / "tables"}
