@@ -283,8 +283,9 @@ def search_capacity(
 
     ``floor`` is known to pass (0: nothing known), ``ceiling`` is a rate that cannot pass (staff busy all the time).
     From ``guess``, steps of 25% (growing while the verdict holds) in the direction of the verdict until it
-    changes, then geometric bisection until the bracket is within ``precision``; 0 if even a ten-thousandth of the
-    ceiling fails."""
+    changes, then geometric bisection until the bracket is within ``precision``. With nothing known to pass, the
+    search gives up and returns 0 once the next downward probe would fall below a ten-thousandth of the ceiling
+    (such a pool can take no demand worth staffing)."""
     low, high = floor, ceiling
     rate = min(max(guess, low * 1.05, ceiling * 1e-4), ceiling * 0.95)
     probes = 1
