@@ -36,7 +36,6 @@ import hashlib
 import json
 import math
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -50,6 +49,7 @@ from model.demand import expected_annual_demand
 from model.kpis import counted_cases
 from model.pooling import FTE_STEP, MAX_POOL_FTE, pool_capacity, queueing_budget_days, service_rate_per_fte
 from model.reliability import ReliabilityRules, decided_days
+from model.safety import write_text_atomically
 from model.scenario import Scenario, scenario_from_dict
 from model.simulation import simulate
 from model.statistics import wilson_interval
@@ -363,12 +363,8 @@ def _write_cached(folder: Path | None, key: str, entry: PoolCapacity) -> None:
     if folder is None:
         return
     try:
-        folder.mkdir(parents=True, exist_ok=True)
         payload = {k: v for k, v in asdict(entry).items() if k != "cached"}
-        handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
-        with os.fdopen(handle, "w") as stream:
-            json.dump(payload, stream)
-        os.replace(temporary, folder / f"{key}.json")
+        write_text_atomically(folder / f"{key}.json", json.dumps(payload))
     except OSError:
         pass  # a cache that cannot be written only costs time
 

@@ -43,6 +43,7 @@ from model.catalogue import (
 )
 from model.errors import InfeasibleError, UserError
 from model.faults import exit_with_parent, terminate_pool
+from model.safety import write_text_atomically
 from model.scenario import Member, Scenario
 
 _MEMORY_CACHE: dict[tuple[str, str], dict[frozenset[str], float]] = {}
@@ -170,7 +171,6 @@ def coalition_costs(
     table = {frozenset(n for b, n in enumerate(names) if mask >> b & 1): cost for mask, cost in by_mask.items()}
     _MEMORY_CACHE[key] = table
     if file is not None:
-        file.parent.mkdir(parents=True, exist_ok=True)
         payload = {
             "scenario": scenario.name,
             "scenario_sha256": key[0],
@@ -181,9 +181,7 @@ def coalition_costs(
                 for members, cost in sorted(table.items(), key=lambda kv: (len(kv[0]), sorted(kv[0])))
             ],
         }
-        temporary = file.with_suffix(".tmp")
-        temporary.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
-        os.replace(temporary, file)
+        write_text_atomically(file, json.dumps(payload, indent=1) + "\n")
     return dict(table)
 
 

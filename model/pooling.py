@@ -58,6 +58,10 @@ class CapacityLookup(Protocol):
 
     def capacity(self, service: str, role: str, fte: float) -> float | None: ...
 
+    def key(self) -> str:
+        """A stable digest of the table (part of the cache key of results computed on it)."""
+        ...
+
 
 @dataclass(frozen=True)
 class StaffingOption:

@@ -28,6 +28,7 @@ import json
 import os
 import re
 import stat
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -236,3 +237,20 @@ def write_csv(frame: pd.DataFrame, target: str | Path, index: bool = False) -> P
     path = Path(target)
     neutralise_frame(frame, index=index).to_csv(path, index=index)
     return path
+
+
+def write_text_atomically(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` so that a reader sees the old file or the whole new one, never a part:
+    a fresh ``mkstemp`` file beside it (so concurrent writers never share a temporary name), then ``os.replace``.
+    The temporary file is removed if anything fails. Creates the parent folder."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target

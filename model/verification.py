@@ -211,7 +211,6 @@ class VerifiedCatalogue:
     and timings."""
 
     result: CatalogueResult
-    table: CapacityTable
     options: CatalogueOptions
     recommended: Scenario
     today: Scenario
@@ -221,6 +220,12 @@ class VerifiedCatalogue:
     verified: bool
     rounds: int
     seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def table(self) -> CapacityTable:
+        """The capacity table (with its cuts) the final result was solved on: ``options.capacity``."""
+        assert isinstance(self.options.capacity, CapacityTable)
+        return self.options.capacity
 
     def headline(self) -> dict[str, Any]:
         """The one headline every report leads with: the recommended catalogue's simulated annual cost, its saving
@@ -339,13 +344,12 @@ def verified_optimise(
     rec_kpis = pd.DataFrame()
     verdicts = pd.DataFrame()
     started = time.perf_counter()
-    solved, solved_table = replace(options, capacity=table), table
+    solved = replace(options, capacity=table)
     today_settled = steady_state_scenario(scenario, months=months)
     if not verify:
         result = optimise(scenario, options=solved, fixed=fixed, explain=explain)
         return VerifiedCatalogue(
             result=result,
-            table=table,
             options=solved,
             recommended=apply_catalogue(today_settled, result),
             today=today_settled,
@@ -357,7 +361,7 @@ def verified_optimise(
             seconds=seconds,
         )
     for iteration in range(1, max_iterations + 1):
-        solved, solved_table = replace(options, capacity=table), table
+        solved = replace(options, capacity=table)
         try:
             result = optimise(scenario, options=solved, fixed=fixed, explain=False)
         except InfeasibleError as error:
@@ -419,7 +423,6 @@ def verified_optimise(
     final = iterations[iterations["iteration"] == iterations["iteration"].max()].drop(columns=["action"])
     return VerifiedCatalogue(
         result=result,
-        table=solved_table,
         options=solved,
         recommended=recommended,
         today=today_settled,
