@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/herts_beds_luton.toml
 
-.PHONY: run test browser bench lint format mutation clean-venv
+.PHONY: run test browser axe bench lint format mutation clean-venv
 
 $(VENV): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,21 @@ browser:
 		echo "browser: Chromium is missing; install it (sudo apt-get install -y chromium), else the browser tests are skipped"; \
 	fi
 
-test: $(VENV) browser
+# axe-core for the accessibility test (tests/test_briefing_accessibility.py), from the npm registry at the version
+# pinned in .browser/package.json and its lock file (integrity hash checked by `npm ci`), into .browser/node_modules.
+# Installed here (announced), never by a test; without it (or without npm) that test is skipped with the reason.
+axe:
+	@if [ -f .browser/node_modules/axe-core/package.json ] && \
+		grep -q '"version": "'"$$(sed -n 's/.*"axe-core": "\(.*\)".*/\1/p' .browser/package.json)"'"' .browser/node_modules/axe-core/package.json; then \
+		echo "axe: axe-core is installed"; \
+	elif command -v npm >/dev/null; then \
+		echo "axe: installing axe-core (pinned in .browser/package.json) from the npm registry into .browser/node_modules"; \
+		npm ci --prefix .browser --no-audit --no-fund --silent || echo "axe: could not install axe-core; the accessibility test will be skipped"; \
+	else \
+		echo "axe: npm is missing (apt-get install -y npm); the accessibility test will be skipped"; \
+	fi
+
+test: $(VENV) browser axe
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 --dist loadgroup

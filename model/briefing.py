@@ -50,7 +50,8 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from model import plots, summary
+from model import figure_text, plots, summary
+from model.accessible import ACCESSIBLE_CSS, figure_html, mark_header_cells, table_caption
 from model.demand import expected_annual_demand
 from model.safety import html_text, write_csv
 from model.scenario import Mode, Scenario, apply_overrides, load_scenario
@@ -344,8 +345,10 @@ def _percent(value: Any) -> str:
 
 
 def table_html(table: pd.DataFrame, caption: str | None = None) -> str:
-    """HTML of a board table (``style_table``)."""
-    return str(style_table(table, caption).to_html())
+    """HTML of a board table (``style_table``), header cells marked with their scope (``model.accessible``); a
+    table whose first column is text (member, measure, service) has that column as row headers."""
+    row_headers = len(table.columns) > 1 and not pd.api.types.is_numeric_dtype(table[table.columns[0]])
+    return mark_header_cells(str(style_table(table, caption).to_html()), row_headers=row_headers)
 
 
 def figure_png(figure: Figure) -> bytes:
@@ -431,7 +434,7 @@ def headline_section(briefing: Briefing) -> Section:
         notes=notes,
         tables=tables,
         figures={"cost_breakdown": plots.cost_breakdown(breakdown)},
-        data={"costs": costs, "rate": rate},
+        data={"costs": costs, "rate": rate, "breakdown": breakdown},
     )
 
 
@@ -1452,24 +1455,29 @@ def _format_by_label(label: str, value: float) -> str:
 
 
 def show(section: Section, plots_dir: str | Path | None = None, heading_level: int = 2) -> None:
-    """Display a section in a notebook: heading, text, "Not yet available" lines, tables and figures. Figures are
-    also written as ``<plots_dir>/<section>_<name>.png`` when ``plots_dir`` is given, then closed."""
-    from IPython.display import HTML, Image, Markdown, display
+    """Display a section in a notebook: heading, text, "Not yet available" lines, tables (with captions) and figures.
+    Each figure is shown with alt text written from its data and the table of its numbers one click away
+    (``model.figure_text``, ``model.accessible``); it is also written as ``<plots_dir>/<section>_<name>.png`` when
+    ``plots_dir`` is given, then closed."""
+    from IPython.display import HTML, Markdown, display
 
     display(Markdown(f"{'#' * heading_level} {html_text(section.title)}"))
     if section.text:
         display(Markdown(html_text(section.text)))
     for line in section.missing:
         display(HTML(f'<p class="not-yet"><strong>{html_text(line)}</strong></p>'))
-    for table in section.tables.values():
-        display(HTML(table_html(table)))
+    for table_name, table in section.tables.items():
+        display(HTML(table_html(table, caption=table_caption(section.key, table_name, section.title))))
+    described = figure_text.describe(section)
     for name, figure in section.figures.items():
+        text = described[name]
         png = figure_png(figure)
         if plots_dir is not None:
             target = Path(plots_dir) / f"{section.key}_{name}.png"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(png)
-        display(Image(data=png, format="png"))
+        data = table_html(text.table, caption=text.caption) if len(text.table) else ""
+        display(HTML(figure_html(png, text.alt, table_html=data, figure_id=f"figure-{section.key}-{name}")))
         plots.close(figure)
     for note in section.notes:
         display(Markdown(f"*{html_text(note)}*"))
@@ -1647,7 +1655,8 @@ def write_outputs(briefing: Briefing, excel_name: str | None = "tariffs.xlsx") -
     return written
 
 
-BRIEFING_CSS = """
+BRIEFING_CSS = (
+    """
 <style>
   table.briefing-table { border-collapse: collapse; margin: 0.5em 0 1.2em; font-size: 0.95em; }
   .jp-RenderedHTMLCommon table.briefing-table th, table.briefing-table th {
@@ -1657,6 +1666,8 @@ BRIEFING_CSS = """
   .not-yet { color: #8a1c1c; background: #fbeaea; padding: 6px 10px; border-left: 4px solid #DA291C; }
 </style>
 """
+    + ACCESSIBLE_CSS
+)
 
 
 def show_style() -> None:

@@ -3,7 +3,9 @@
 Every function takes plain tables (pandas DataFrames with the columns named in its docstring), returns a
 ``matplotlib.figure.Figure`` and labels every axis with its unit ("working days", "GBP per year", "fraction of cases
 within KPI"), because boards read pictures without the code that made them. ``save_figure`` writes a PNG.
-Colours come from one fixed palette so a member keeps its colour from figure to figure.
+Colours come from one fixed palette so a member keeps its colour from figure to figure: Okabe-Ito's, which readers
+with the common colour-vision deficiencies can tell apart; colour never carries meaning alone (each series also has
+its own hatch, marker or line style, and bars have dark outlines). docs/accessibility.md shows the palette.
 """
 
 from __future__ import annotations
@@ -28,23 +30,40 @@ WORKING_DAYS = "working days"
 KPI_FRACTION = "fraction of cases within KPI"
 HOURS_PER_YEAR = "hours per year"
 
-PALETTE = [
-    "#005EB8",  # NHS blue
-    "#DA291C",  # NHS emergency red
-    "#009639",  # NHS green
-    "#ED8B00",  # NHS orange
-    "#7C2855",  # NHS plum
-    "#00A499",  # NHS aqua green
-    "#425563",  # NHS dark grey
-    "#FFB81C",  # NHS warm yellow
-    "#330072",  # NHS purple
-    "#41B6E6",  # NHS light blue
+PALETTE = [  # Okabe & Ito (2008), "Color Universal Design", in the order series take them
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
 ]
+HATCHES = ["", "//", "..", "xx", "\\\\", "++", "oo", "--"]  # bars: one pattern per series, with the colour
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]  # lines: one marker per series
+LINESTYLES = ["-", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3)), (0, (3, 1, 1, 1)), "-", "-."]  # "--": targets
+EDGE = "#212b32"  # dark outline around bars: each bar keeps a 3:1 contrast edge whatever its fill
 
 
 def colour_for(index: int) -> str:
-    """The palette colour for the ``index``-th member or series (cycles after ten)."""
+    """The palette colour for the ``index``-th member or series (cycles after eight)."""
     return PALETTE[index % len(PALETTE)]
+
+
+def hatch_for(index: int) -> str:
+    """The bar hatch of the ``index``-th series (so bars differ without colour)."""
+    return HATCHES[index % len(HATCHES)]
+
+
+def marker_for(index: int) -> str:
+    """The line marker of the ``index``-th series."""
+    return MARKERS[index % len(MARKERS)]
+
+
+def linestyle_for(index: int) -> str | tuple:
+    """The line style of the ``index``-th series (never plain dashes, kept for targets)."""
+    return LINESTYLES[index % len(LINESTYLES)]
 
 
 def _pounds(value: float, _position: object = None) -> str:
@@ -78,7 +97,7 @@ def cost_breakdown(costs: pd.Series, title: str = "What the shared service costs
     figure, axis = plt.subplots(figsize=(7.5, 0.55 * len(costs) + 1.4))
     labels = list(costs.index)[::-1]
     values = np.asarray(costs.to_numpy(dtype=float))[::-1]
-    bars = axis.barh(labels, values, color=PALETTE[0])
+    bars = axis.barh(labels, values, color=PALETTE[0], edgecolor=EDGE, linewidth=0.6)
     axis.bar_label(bars, labels=[_pounds(v) for v in values], padding=3, fontsize=9)
     axis.set_xlabel(f"Cost ({GBP_PER_YEAR})")
     axis.set_ylabel("Cost component")
@@ -98,13 +117,24 @@ def workload_vs_capacity(table: pd.DataFrame, title: str = "Expected workload ag
     figure, axis = plt.subplots(figsize=(8, 4.2))
     positions = np.arange(len(table))
     width = 0.38
-    axis.bar(positions - width / 2, table["demand_hours_per_year"], width, label="expected work", color=PALETTE[3])
+    axis.bar(
+        positions - width / 2,
+        table["demand_hours_per_year"],
+        width,
+        label="expected work",
+        color=PALETTE[1],
+        hatch=hatch_for(1),
+        edgecolor=EDGE,
+        linewidth=0.6,
+    )
     axis.bar(
         positions + width / 2,
         table["capacity_hours_per_year"],
         width,
         label="host case-work capacity",
         color=PALETTE[0],
+        edgecolor=EDGE,
+        linewidth=0.6,
     )
     axis.set_xticks(positions, [str(s).replace("_", " ") for s in table["skill"]], rotation=20, ha="right")
     axis.set_xlabel("Skill")
@@ -136,7 +166,16 @@ def grouped_bars(
     width = 0.8 / max(len(series), 1)
     for index, (column, label) in enumerate(zip(series, labels, strict=True)):
         offset = (index - (len(series) - 1) / 2) * width
-        axis.bar(positions + offset, table[column].to_numpy(dtype=float), width, label=label, color=colour_for(index))
+        axis.bar(
+            positions + offset,
+            table[column].to_numpy(dtype=float),
+            width,
+            label=label,
+            color=colour_for(index),
+            hatch=hatch_for(index),
+            edgecolor=EDGE,
+            linewidth=0.6,
+        )
     axis.set_xticks(positions, [_wrap(str(name)) for name in table[category]])
     axis.set_xlabel(xlabel)
     axis.set_ylabel(ylabel)
@@ -192,7 +231,18 @@ def kpi_attainment(
                 continue
             x = line["period"].to_numpy()
             colour = colour_for(m_index)
-            axis.plot(x, line["mean"], marker="o", markersize=3, color=colour, label=member)
+            axis.plot(
+                x,
+                line["mean"],
+                marker=marker_for(m_index),
+                markersize=5,
+                linestyle=linestyle_for(m_index),
+                linewidth=1.6,
+                color=colour,
+                markeredgecolor=EDGE,
+                markeredgewidth=0.5,
+                label=member,
+            )
             low, high = line["ci_low"].to_numpy(dtype=float), line["ci_high"].to_numpy(dtype=float)
             if np.isfinite(low).any():
                 axis.fill_between(x, np.clip(low, 0, 1), np.clip(high, 0, 1), color=colour, alpha=0.15, linewidth=0)
@@ -242,8 +292,25 @@ def tornado(
     positions = np.arange(len(frame))
     low = frame["low"].to_numpy(dtype=float)
     high = frame["high"].to_numpy(dtype=float)
-    axis.barh(positions, low - base, left=base, color=PALETTE[0], label="input at its low value")
-    axis.barh(positions, high - base, left=base, color=PALETTE[3], label="input at its high value")
+    axis.barh(
+        positions,
+        low - base,
+        left=base,
+        color=PALETTE[0],
+        edgecolor=EDGE,
+        linewidth=0.6,
+        label="input at its low value",
+    )
+    axis.barh(
+        positions,
+        high - base,
+        left=base,
+        color=PALETTE[1],
+        hatch=hatch_for(1),
+        edgecolor=EDGE,
+        linewidth=0.6,
+        label="input at its high value",
+    )
     axis.axvline(base, color="black", linewidth=1)
     labels = [str(p).replace("_", " ") for p in frame.get("label", frame["parameter"])]
     axis.set_yticks(positions, labels, fontsize=9)
@@ -269,9 +336,10 @@ def distribution(
     """Histogram of simulated outcomes (one per replication) with labelled vertical markers (e.g. mean, P95)."""
     data = np.asarray(values, dtype=float)
     figure, axis = plt.subplots(figsize=(7.5, 3.8))
-    axis.hist(data, bins=max(5, min(30, int(math.sqrt(max(len(data), 1))) * 2)), color=PALETTE[0], alpha=0.8)
+    bins = max(5, min(30, int(math.sqrt(max(len(data), 1))) * 2))
+    axis.hist(data, bins=bins, color=PALETTE[5], edgecolor=EDGE, linewidth=0.5)
     for index, (label, value) in enumerate((markers or {}).items()):
-        axis.axvline(value, color=colour_for(index + 1), linestyle="--", label=label)
+        axis.axvline(value, color=colour_for(index + 1), linestyle=linestyle_for(index + 1), linewidth=2, label=label)
     axis.set_xlabel(xlabel)
     axis.set_ylabel("Number of replications")
     if "GBP" in xlabel:
@@ -298,7 +366,15 @@ def line_chart(
     labels = list(labels) if labels is not None else [s.replace("_", " ") for s in series]
     figure, axis = plt.subplots(figsize=(7.5, 4))
     for index, (column, label) in enumerate(zip(series, labels, strict=True)):
-        axis.plot(table[x], table[column], marker="o", markersize=3, color=colour_for(index), label=label)
+        axis.plot(
+            table[x],
+            table[column],
+            marker=marker_for(index),
+            markersize=4,
+            linestyle=linestyle_for(index),
+            color=colour_for(index),
+            label=label,
+        )
         if bands and column in bands:
             low, high = bands[column]
             axis.fill_between(table[x], table[low], table[high], color=colour_for(index), alpha=0.15, linewidth=0)

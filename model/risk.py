@@ -785,7 +785,7 @@ def risk_figure(result: RiskResult) -> Any:
             orientation="horizontal",
             tick_labels=labels,
             patch_artist=True,
-            boxprops={"facecolor": plots.PALETTE[9]},
+            boxprops={"facecolor": plots.PALETTE[5]},  # sky blue, dark outlines
         )
         axis.set_xlabel(xlabel)
         axis.set_title(title, fontsize=10)

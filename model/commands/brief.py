@@ -1,8 +1,9 @@
 """``sharedhr brief [SCENARIO]``: execute the board briefing notebook for a scenario into a new run folder and render
-it as HTML without code, with its PNG figures and the finance tariff schedule (``tariffs.xlsx``).
+it as HTML without code, with its PNG figures, the finance tariff schedule (``tariffs.xlsx``) and, when Chromium is
+installed, ``briefing.pdf`` printed from the same HTML (``model.printing``).
 
 Run folder contents (``results/<scenario>/<timestamp>-<seed>/``): ``board_briefing.ipynb`` (the executed notebook,
-with outputs), ``briefing.html`` (no code, no prompts), ``plots/*.png``, ``tariffs.xlsx``, ``tables/*.csv``,
+with outputs), ``briefing.html`` (no code, no prompts), ``briefing.pdf``, ``plots/*.png``, ``tariffs.xlsx``, ``tables/*.csv``,
 ``briefing_status.json`` (which sections are complete, and what is not yet available) and ``manifest.json``.
 
 The notebook runs in a Jupyter kernel started from THIS Python interpreter (``sys.executable``), whatever kernels
@@ -26,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from model import printing
 from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
 from model.errors import UserError
 from model.faults import BRIEF_SCRATCH_PATTERN, BRIEF_SCRATCH_PREFIX, remove_stale, report_removed
@@ -40,12 +42,13 @@ HTML_NAME = "briefing.html"
 EXCEL_NAME = "tariffs.xlsx"
 PLOTS_DIR = "plots"
 STATUS_NAME = "briefing_status.json"
+PDF_NAME = printing.PDF_NAME
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "brief",
-        help="render the board briefing (HTML without code, PNG figures, tariffs.xlsx)",
+        help="render the board briefing (HTML without code, PDF, PNG figures, tariffs.xlsx)",
         description=(
             "Execute notebooks/board_briefing.ipynb for a scenario into a new run folder, render briefing.html "
             "without code, and write the figures (plots/*.png) and the finance tariff schedule (tariffs.xlsx). "
@@ -208,7 +211,8 @@ def brief_into(
 ) -> dict[str, Path]:
     """Execute the briefing inside an open ``RunFolder`` (or a ``RunSubfolder`` of one) and return the files written,
     as paths RELATIVE to that folder (join them with ``run.path``, plus the sub-folder name, once the ``with`` block
-    has published it): keys ``notebook``, ``html``, ``excel``, ``plots`` (folder), ``status``.
+    has published it): keys ``notebook``, ``html``, ``excel``, ``plots`` (folder), ``status``, and ``pdf`` when
+    headless Chromium printed ``briefing.pdf`` (``model.printing``; without Chromium the PDF is skipped).
 
     ``replications``/``seed`` default to the scenario's settings; ``overrides`` are ``--set PATH=VALUE`` strings.
     ``precomputed``: model results the caller already has for the same scenario, replications and seed, by the
@@ -262,6 +266,8 @@ def brief_into(
             },
         )
     render_html(folder / EXECUTED_NAME, folder / HTML_NAME, title=f"Board briefing: {run.scenario.name}")
+    created = run.created if isinstance(run, RunFolder) else run.parent.created
+    pdf = printing.write_briefing_pdf(folder, HTML_NAME, "Board briefing", run.scenario.name, created, run.seed)
     files = {
         "notebook": Path(EXECUTED_NAME),
         "html": Path(HTML_NAME),
@@ -272,6 +278,8 @@ def brief_into(
     absent = [str(name) for name in files.values() if not (folder / name).exists()]
     if absent:
         raise UserError(f"the briefing notebook did not write {', '.join(absent)}")
+    if pdf is not None:
+        files["pdf"] = Path(PDF_NAME)
     return files
 
 
@@ -297,6 +305,10 @@ def run_brief(args: argparse.Namespace) -> int:
     folder = run.path.resolve()
     print(f"Briefing for {scenario.name}")
     print(f"  HTML briefing:         {folder / files['html']}")
+    if "pdf" in files:
+        print(f"  PDF briefing:          {folder / files['pdf']}")
+    else:
+        print(f"  {printing.pdf_skipped_line()}")
     print(f"  Excel tariff schedule: {folder / files['excel']}")
     print(f"  Figures:               {folder / files['plots']}/")
     print(f"  Executed notebook:     {folder / files['notebook']}")

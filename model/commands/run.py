@@ -198,9 +198,17 @@ def run_scenario(args: argparse.Namespace) -> int:
     assert run.path is not None
     _print_summary(scenario, headline, results)
     print(f"\nResults written to {run.path}")
-    for key, label in (("html", "Board briefing (HTML)"), ("excel", "Tariff schedule (Excel)")):
+    for key, label in (
+        ("html", "Board briefing (HTML)"),
+        ("pdf", "Board briefing (PDF)"),
+        ("excel", "Tariff schedule (Excel)"),
+    ):
         if key in outputs:
             print(f"{label}: {run.path / outputs[key]}")
+    if "html" in outputs and "pdf" not in outputs:
+        from model.printing import pdf_skipped_line
+
+        print(pdf_skipped_line())
     return 0
 
 
