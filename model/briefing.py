@@ -1620,6 +1620,7 @@ def write_finance_workbook(briefing: Briefing, path: str | Path) -> Path:
         summary=summary_table,
         notes=finance_notes(briefing, adopted),
         assumptions=assumptions_table(briefing.scenario),
+        title=f"Tariff schedule: {briefing.scenario.name}",
     )
 
 

@@ -63,3 +63,46 @@ def test_summary_and_notes(workbook: Path) -> None:
 def test_readable_by_pandas(workbook: Path) -> None:
     frame = pd.read_excel(workbook, sheet_name="Tariff schedule")
     assert frame["Total (GBP per year)"].iloc[:-1].sum() == pytest.approx(frame["Total (GBP per year)"].iloc[-1])
+
+
+def test_usable_with_assistive_technology(workbook: Path) -> None:
+    """Named sheets; every table an Excel table (header row marked for screen readers) starting at its header;
+    header rows frozen and printed on every page; no merged cell, no blank header, no comment; a workbook title."""
+    book = load_workbook(workbook)
+    assert book.properties.title == "Tariff schedule"
+    assert all(not name.startswith("Sheet") for name in book.sheetnames)
+    tables = {table.name: (sheet.title, table.ref) for sheet in book.worksheets for table in sheet.tables.values()}
+    assert tables == {
+        "TariffSchedule": ("Tariff schedule", "A1:D4"),  # header and the three members; Total row just below
+        "SummaryTable": ("Summary", "A1:D4"),
+        "NotesTable": ("Notes", "A1:B3"),
+        "AssumptionsTable": ("Notes", "A6:D7"),  # below a blank row and its title
+    }
+    for sheet in book.worksheets:
+        assert not sheet.merged_cells.ranges, sheet.title
+        assert sheet.print_title_rows == "$1:$1", sheet.title
+        assert sheet.freeze_panes in ("A2", "B2")
+        assert all(cell.comment is None for row in sheet.iter_rows() for cell in row)
+        for table in sheet.tables.values():
+            first = table.ref.split(":")[0]
+            header_row = sheet[first].row
+            headers = [cell.value for cell in sheet[header_row] if cell.value is not None]
+            assert [column.name for column in table.tableColumns] == headers
+            assert all(str(h).strip() for h in headers) and all(
+                sheet.cell(header_row, 1 + i).font.bold for i in range(len(headers))
+            )
+    # the totals stay outside the tables, directly below them
+    assert book["Tariff schedule"]["A5"].value == "Total" and book["Summary"]["A5"].value == "Total"
+    assert book["Notes"]["A5"].value == "Assumptions and sources"
+
+
+def test_tables_survive_hostile_headers(tmp_path: Path) -> None:
+    """A service or member name that looks like a formula stays text in the table header and the cells."""
+    schedule = pd.DataFrame({"=SUM(1)": [1.0]}, index=pd.Index(["@A"], name="member"))
+    summary = pd.DataFrame({"Member": ["@A"], "Per-capita (GBP per year)": [1.0]})
+    path = excel.write_tariff_schedule(tmp_path / "h.xlsx", schedule, summary, [("Scenario", "=x")], title="=T")
+    book = load_workbook(path)
+    sheet = book["Tariff schedule"]
+    assert sheet["B1"].value.startswith("'=") and sheet["A2"].value == "'@A"
+    assert [c.name for c in sheet.tables["TariffSchedule"].tableColumns][1] == sheet["B1"].value
+    assert all(cell.data_type != "f" for s in book.worksheets for row in s.iter_rows() for cell in row)
