@@ -104,7 +104,7 @@ ACCESSIBLE_CSS = """
   table.briefing-table caption { caption-side: top; text-align: left; font-weight: 600; color: #212b32;
     padding: 0.2em 0 0.4em; }
   .jp-RenderedHTMLCommon table.briefing-table tbody th, table.briefing-table tbody th {
-    background: transparent; color: #212b32; font-weight: 600; text-align: left; padding: 3px 10px;
+    background: transparent; color: #212b32; font-weight: 600; text-align: left; vertical-align: middle; padding: 3px 10px;
     border-bottom: 1px solid #ddd; }
   .print-only { display: none; }
   @media print {

@@ -348,7 +348,7 @@ def describe(section: Any) -> dict[str, FigureText]:
     for name, figure in section.figures.items():
         try:
             text = _describe_one(section, name)
-        except (KeyError, IndexError, ValueError, AttributeError):  # data not as expected: describe the axes instead
+        except Exception:  # noqa: BLE001 - data not as expected: describe the axes rather than stop the briefing
             text = None
         texts[name] = text if text is not None else fallback_text(figure)
     return texts

@@ -51,8 +51,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="render the board briefing (HTML without code, PDF, PNG figures, tariffs.xlsx)",
         description=(
             "Execute notebooks/board_briefing.ipynb for a scenario into a new run folder, render briefing.html "
-            "without code, and write the figures (plots/*.png) and the finance tariff schedule (tariffs.xlsx). "
-            "Money in pounds per year, time in working days."
+            "without code, print it to briefing.pdf with headless Chromium (skipped, with a message, when Chromium "
+            "is not installed: make browser), and write the figures (plots/*.png) and the finance tariff schedule "
+            "(tariffs.xlsx). Money in pounds per year, time in working days."
         ),
     )
     add_scenario_arguments(parser)
