@@ -216,3 +216,28 @@ def test_pdf_cuts_no_figure_across_pages(briefing_run: dict[str, object], chromi
 
     per_page = [images(page.get("/Resources") or {}) for page in reader.pages]
     assert sum(per_page) == 7, per_page
+
+
+def test_pdf_is_tagged_with_the_figures_alt_text(briefing_run: dict[str, object], chromium: str) -> None:
+    """Chromium tags the PDF (structure tree, language): each figure keeps the alt text the HTML gives it."""
+    pypdf = pytest.importorskip("pypdf", reason="pypdf is a dev dependency: make .venv")
+    run = _run(briefing_run)
+    root = pypdf.PdfReader(run / "briefing.pdf").trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"] and str(root["/Lang"]).startswith("en")
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        node = node.get_object()
+        if isinstance(node, pypdf.generic.ArrayObject):
+            for child in node:
+                walk(child)
+        elif isinstance(node, pypdf.generic.DictionaryObject):
+            if node.get("/S") == "/Figure" and "/Alt" in node:
+                found.append(str(node["/Alt"]))
+            if "/K" in node:
+                walk(node["/K"])
+
+    walk(root["/StructTreeRoot"])
+    page = _Page()
+    page.feed((run / "briefing.html").read_text(encoding="utf-8"))
+    assert found == [image["alt"] for image in page.images]
