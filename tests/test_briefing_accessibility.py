@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from model.accessible import PLACEHOLDER_ALT
+from model.reporting.accessible import PLACEHOLDER_ALT
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE_FOLDER = ROOT / ".browser" / "node_modules" / "axe-core"

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import accessible, figure_text, plots, printing
-from model.accessible import PLACEHOLDER_ALT, figure_html, mark_header_cells
-from model.briefing import table_html
+from model.reporting import accessible, figure_text, plots, printing
+from model.reporting.accessible import PLACEHOLDER_ALT, figure_html, mark_header_cells
+from model.reporting.briefing import table_html
 
 # --- writers -----------------------------------------------------------------------------------------------------
 
@@ -177,7 +177,7 @@ def test_board_tables_have_captions_and_scoped_header_cells() -> None:
 
 
 def test_every_board_table_has_a_caption() -> None:
-    from model.briefing import BOARD_SECTIONS
+    from model.reporting.briefing import BOARD_SECTIONS
 
     keys = {key for key, _name in accessible.TABLE_CAPTIONS}
     assert set(BOARD_SECTIONS) <= keys
