@@ -240,3 +240,20 @@ def test_kpi_lines_differ_by_marker_and_style_and_the_target_is_dashed() -> None
     assert len({str(line.get_linestyle()) for line in members}) == 3
     target = next(line for line in lines if line.get_label() == "target")
     assert target.get_linestyle() == "--" and all(line.get_linestyle() != "--" for line in members)
+
+
+def test_the_demand_sections_figure_is_described_from_its_data() -> None:
+    """A section figure the board notebook does not show (the analysts' staffing notebook does) still gets its own
+    writer, not the fallback: the table holds the plotted hours."""
+    from model.reporting.briefing import open_briefing, section
+
+    demand = section(open_briefing(Path(__file__).parent / "data" / "brief_small.toml"), "demand")
+    text = figure_text.describe(demand)["workload"]
+    workload = demand.data["workload"]
+    assert text.alt.startswith("Paired bar chart of expected work against host case-work capacity")
+    assert len(text.table) == len(workload)
+    assert text.table["Expected work (hours per year)"].tolist() == workload["demand_hours_per_year"].tolist()
+    busiest = text.table.loc[text.table["Work as a share of capacity (%)"].idxmax(), "Skill"]
+    assert f"The busiest is {busiest}:" in text.alt
+    for figure in demand.figures.values():
+        plots.close(figure)
