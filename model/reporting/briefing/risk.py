@@ -80,7 +80,6 @@ def risk_section(briefing: Briefing) -> Section:
         + "The stress tests show what each shock would do to the service and to the host."
     )
     section.tables = {"premium": premium_table, "stress_tests": stresses}
-    # risk_figure lives in model.reporting.risk_plots since the regroup (the risk stage draws no figures)
     section.figures = {"stress_tests": risk_plots.risk_figure(result)}
     section.notes.extend(result.notes)
     section.data = {"result": result}
