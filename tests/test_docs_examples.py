@@ -133,7 +133,7 @@ SHELL_COMMANDS = [
 @pytest.mark.parametrize("command", SHELL_COMMANDS)
 def test_shell_examples_parse(command: str) -> None:
     """The CLI's parser accepts the command as written (nothing is run)."""
-    from model.cli import build_parser
+    from model.commands.cli import build_parser
 
     words = shlex.split(command, comments=True)
     assert words[0] == "sharedhr"
