@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/herts_beds_luton.toml
 
-.PHONY: run test browser axe bench lint format mutation clean-venv
+.PHONY: run test browser axe bench docs lint format mutation clean-venv
 
 $(VENV): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,7 +49,16 @@ test: $(VENV) browser axe
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(MKDOCS) build --strict --quiet
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+# The documentation site (mkdocs.yml: Material theme, API pages from the docstrings) into site/, offline. --strict
+# turns every warning (a broken link or anchor, a stale API name, a docstring griffe cannot read) into a failure.
+# NO_MKDOCS_2_WARNING silences Material's end-of-life banner, which is not a warning about these pages.
+MKDOCS := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
+
+docs: $(VENV)
+	$(MKDOCS) build --strict
 
 bench: $(VENV)
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

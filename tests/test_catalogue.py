@@ -245,7 +245,7 @@ def test_default_scenario_answer_is_consistent(default_scenario: Scenario, defau
 
 
 def test_default_scenario_recommendation(default_result: Any) -> None:
-    """The recommendation reported in the README: recruitment, ER, OD and OH/EAP shared by everyone; policy
+    """The recommendation reported in docs/optimisation.md: recruitment, ER, OD and OH/EAP shared by everyone; policy
     guidance and strategic HR bought in; a saving against every member going alone."""
     table = default_result.decision_table()
     for service in ("recruitment", "employee_relations", "od_learning", "occupational_health_eap"):
