@@ -174,9 +174,12 @@ def test_pdf_has_title_page_headings_headline_and_page_numbers(briefing_run: dic
     run = _run(briefing_run)
     pdf = run / "briefing.pdf"
     assert pdf.is_file(), "Chromium is installed, so brief must print briefing.pdf"
-    assert f"PDF briefing:          {pdf}" in str(briefing_run["stdout"])
-    manifest = json.loads((run / "manifest.json").read_text())
-    assert "briefing.pdf" in manifest["files"]
+    printed = [line for line in str(briefing_run["stdout"]).splitlines() if line.strip().startswith("PDF briefing:")]
+    assert len(printed) == 1, briefing_run["stdout"]
+    shown = Path(printed[0].split(":", 1)[1].strip())
+    assert (Path(str(briefing_run["cwd"])) / shown).resolve() == pdf.resolve()
+    manifest = json.loads((Path(str(briefing_run["folder"])) / "manifest.json").read_text())
+    assert "briefing/briefing.pdf" in manifest["files"]
     pages = _pdf_pages(pdf)
     count = len(pages)
     assert count >= 4
@@ -184,7 +187,7 @@ def test_pdf_has_title_page_headings_headline_and_page_numbers(briefing_run: dic
     title = pages[0]
     assert title.startswith(f"Page 1 of {count}") or f"Page 1 of {count}" in title
     assert "Board briefing" in title and "Scenario: Small test partnership" in title
-    assert f"Date: {created:%d %B %Y}" in title and f"Run id: {run.name}" in title
+    assert f"Date: {created:%d %B %Y}" in title and f"Run id: {Path(str(briefing_run['folder'])).name}" in title
     assert "Cost today" not in title  # the title page stands alone
     assert all(f"Page {n} of {count}" in text for n, text in enumerate(pages, start=1))
     text = " ".join(pages[1:])
