@@ -154,7 +154,15 @@ def test_staff_table_matches_the_timelines_and_costs_backfill():
 
 @pytest.mark.slow
 def test_more_sickness_never_improves_the_service():
-    # paired: same seed and replications, only the sickness rate changes (common random numbers)
+    """Paired (same seed and replications, only the sickness rate changes: common random numbers), 4 replications of
+    the default scenario over 24 months: sickness 0%, 5%, 15%.
+
+    Power (SEs of the paired differences over the 4 replications, measured): mean queue wait rises by 0.019 days
+    (SE 0.003) from 0% to 5% and by 0.104 (SE 0.034) from 5% to 15%: false alarms (a step not rising) 3e-10 and
+    0.1%. A bias removing a step's effect is caught with probability 0.5, one reversing it by 1.282 SE (0.004 days
+    on 0 -> 5%, 0.043 on 5 -> 15%) with probability 0.9. Attainment falls 0.9 points from 0% to 15% (SE 0.39):
+    false alarm 1%.
+    Attainment from 0% to 5% moves by only 0.04 points (SE 0.05): not asserted (a 21% false-alarm rate)."""
     base = apply_overrides(load_scenario(), ["simulation.horizon_months=24"])
     results = {}
     for rate in (0.0, 0.05, 0.15):
@@ -167,7 +175,7 @@ def test_more_sickness_never_improves_the_service():
             attainment.append(values["sla_attainment"])
             wait.append(values["queue_wait_mean_days"])
         results[rate] = (np.mean(attainment), np.mean(wait))
-    assert results[0.0][0] >= results[0.05][0] >= results[0.15][0]
+    assert results[0.05][0] >= results[0.15][0]
     assert results[0.15][0] < results[0.0][0]
     assert results[0.0][1] < results[0.05][1] < results[0.15][1]
 
@@ -231,7 +239,12 @@ def test_paired_sickness_comparisons_are_much_less_noisy_than_unpaired():
     """SLA attainment is not monotone replication by replication (queues and dispatch are not), but with the
     coupled draws the paired difference 6% - 3% sickness varies far less than the difference of independent runs:
     var(paired) < 0.25 x (var(low) + var(high)) on 20 replications of the two-service toy scenario (measured ratio
-    about 0.1; about 0.25 with the previous, rate-dependent chunked draws)."""
+    about 0.1; about 0.25 with the previous, rate-dependent chunked draws).
+
+    Power (20 replications: 19 degrees of freedom for the paired variance, about 38 for the unpaired sum, so the
+    estimated ratio / true ratio is about F(19, 38)): false alarm at the measured true ratio 0.1 is
+    P(F > 2.5) = 0.8%; a loss of coupling that raises the true ratio to 0.25 / F_0.1(19, 38) = 0.43 or more is caught
+    with probability 0.9 (independent draws, ratio 1, always)."""
     from test_risk_toy import toy_scenario
 
     base = toy_scenario(horizon_months=12)
