@@ -60,13 +60,21 @@ class Target:
         return dict(self.own_tests).get(qualname, self.tests)
 
 
-_TARIFF_TESTS = ("tests/test_tariffs_hand.py", "tests/test_mutation_survivors.py")
+_TARIFF_TESTS = ("tests/test_tariffs_hand.py", "tests/test_mutation_survivors.py", "tests/test_whole_module_mutants.py")
 _TARIFF_TABLE_TESTS = (*_TARIFF_TESTS, "tests/test_tariffs_default.py", "-k", "not cli_prints")
-_GAMES_TESTS = ("tests/test_games_hand.py", "tests/test_mutation_survivors.py")
+_GAMES_TESTS = ("tests/test_games_hand.py", "tests/test_mutation_survivors.py", "tests/test_whole_module_mutants.py")
 _GAMES_LP_TESTS = (*_GAMES_TESTS, "tests/test_games_properties.py")
-_ABSENCE_TESTS = ("tests/test_forced_absence.py", "tests/test_mutation_survivors.py")
+_ABSENCE_TESTS = (
+    "tests/test_forced_absence.py",
+    "tests/test_mutation_survivors.py",
+    "tests/test_whole_module_mutants.py",
+)
 _TIMELINE_TESTS = (*_ABSENCE_TESTS, "tests/test_simulation_absence.py", "-m", "not slow")
-_DEMAND_TESTS = ("tests/test_demand_arrivals.py", "tests/test_mutation_survivors.py")
+_DEMAND_TESTS = (
+    "tests/test_demand_arrivals.py",
+    "tests/test_mutation_survivors.py",
+    "tests/test_whole_module_mutants.py",
+)
 _KPI_TESTS = (
     "tests/test_money_terms.py",
     "tests/test_mutation_survivors.py",

@@ -1,0 +1,101 @@
+"""Tests added when ``make mutation`` was widened from the listed money functions to whole modules (issue 12, second
+pass): each asserts values derived by hand for the paths the first pass did not mutate (today's cost lines of the
+tariff game, bank holidays of the absence timeline, ...). Every number is derived in the docstring."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from test_money_terms import money_scenario
+
+from model import tariffs
+from model.absence import bank_holiday_days
+from model.scenario import Absence, scenario_from_dict
+
+
+def _two_service_money_scenario():
+    """The money scenario (A hosts and shares; B in house; C external) with 12 cases per 1000 heads of "svc" and a
+    second service "svc2" (same steps and prices) at 6 per 1000; B keeps both in house with one worker FTE of its
+    own, C buys both externally."""
+    data = money_scenario().model_dump(mode="json")
+    data["services"][0]["demand_per_1000_headcount_per_year"] = 12.0
+    second = copy.deepcopy(data["services"][0])
+    second.update({"name": "svc2", "demand_per_1000_headcount_per_year": 6.0})
+    data["services"].append(second)
+    data["members"][1]["provision"] = {"svc": "in_house", "svc2": "in_house"}
+    data["members"][2]["provision"] = {"svc": "external", "svc2": "external"}
+    data["members"][0]["provision"] = {"svc": "shared", "svc2": "shared"}
+    return scenario_from_dict(data)
+
+
+def test_today_cost_lines_of_every_mode_by_hand() -> None:
+    """Every line of today's provision (pounds a year; 16.5 hours of work a case):
+
+    * cases: A 12 (svc) and 6 (svc2); B 6 and 3; C 2.4 and 1.2. Shared work hours: A 198 and 99 (297 in all).
+    * host pay, one worker at 30,000 x 1.27 = 38,100, split by shared hours: svc 38,100 x 198 / 297 = 25,400,
+      svc2 12,700; shared fixed 1,200 and licences 2 x 1000 = 2,000 per service; joint purchase at the pooled tier
+      (1000 heads: 2.5 a head, 80 a case): 2,500 a head-line per service, 80 x 12 = 960 and 80 x 6 = 480 per case.
+    * C external at the base tier (200 heads): 3 x 200 + 100 x 2.4 = 840 and 600 + 100 x 1.2 = 720.
+    * B in house: systems 600 + 1 x 500 = 1,100 per service; its own worker (38,100) spread by its hours 99 : 49.5:
+      25,400 and 12,700.
+    * host overhead 2,000 + 1,000 = 3,000 over the members that share (A).
+    """
+    lines = tariffs.today_cost_lines(_two_service_money_scenario())
+    got = {(r.service, r.item, r.mode, r.members, r.driver): r.gbp_per_year for r in lines.itertuples()}
+    a, b, c = ("A",), ("B",), ("C",)
+    expected = {
+        ("svc", "host staff", "shared", a, "work_hours"): 25400.0,
+        ("svc2", "host staff", "shared", a, "work_hours"): 12700.0,
+        ("svc", "shared systems (fixed)", "shared", a, "work_hours"): 1200.0,
+        ("svc2", "shared systems (fixed)", "shared", a, "work_hours"): 1200.0,
+        ("svc", "shared licences (per head)", "shared", a, "headcount"): 2000.0,
+        ("svc2", "shared licences (per head)", "shared", a, "headcount"): 2000.0,
+        ("svc", "joint purchase (per head)", "shared", a, "headcount"): 2500.0,
+        ("svc2", "joint purchase (per head)", "shared", a, "headcount"): 2500.0,
+        ("svc", "joint purchase (per case)", "shared", a, "cases"): 960.0,
+        ("svc2", "joint purchase (per case)", "shared", a, "cases"): 480.0,
+        ("svc", "external purchase", "external", c, "cases"): 840.0,
+        ("svc2", "external purchase", "external", c, "cases"): 720.0,
+        ("svc", "in-house systems and licences", "in_house", b, "headcount"): 1100.0,
+        ("svc2", "in-house systems and licences", "in_house", b, "headcount"): 1100.0,
+        ("svc", "in-house staff", "in_house", b, "work_hours"): 25400.0,
+        ("svc2", "in-house staff", "in_house", b, "work_hours"): 12700.0,
+        (tariffs.HOST_OVERHEAD, "host overhead", "host", a, "work_hours"): 3000.0,
+    }
+    assert got == pytest.approx(expected, rel=1e-12)
+    assert len(lines) == len(expected)
+
+
+def test_today_cost_lines_without_joint_purchasing_or_sharers() -> None:
+    """No joint purchase when the host does not buy for the pool (only fixed 1,200 and licences 2,000 per shared
+    service); when nobody shares, no shared line, no host pay line and no overhead line: A buys both services at the
+    1000 tier (2.5 x 1000 + 80 x 12 = 3,460 and 2,500 + 80 x 6 = 2,980)."""
+    data = _two_service_money_scenario().model_dump(mode="json")
+    for service in data["services"]:
+        service["delivery"]["shared"]["buys_externally"] = False
+    lines = tariffs.today_cost_lines(scenario_from_dict(data))
+    shared = lines[lines["mode"] == "shared"].groupby("item")["gbp_per_year"].sum()
+    assert shared.to_dict() == pytest.approx(
+        {"host staff": 38100.0, "shared systems (fixed)": 2400.0, "shared licences (per head)": 4000.0}, rel=1e-12
+    )
+    data["members"][0]["provision"] = {"svc": "external", "svc2": "external"}
+    lines = tariffs.today_cost_lines(scenario_from_dict(data))
+    assert set(lines["mode"]) == {"external", "in_house"}
+    external = lines[lines["members"] == ("A",)].set_index("service")["gbp_per_year"]
+    assert external.to_dict() == pytest.approx({"svc": 3460.0, "svc2": 2980.0}, rel=1e-12)
+
+
+def test_bank_holidays_by_hand() -> None:
+    """Month m of the run starts on working day floor(21.75 m); the holidays are (calendar month, offset) pairs.
+    From April over a year (261 days): Good Friday and Easter Monday 2, 3; May (m = 1, day 21) 21 and 41; August
+    (m = 4, day 87) 107; December (m = 8, day 174) 191 and 192; January (m = 9, day 195) 195. Only days before the
+    horizon count (a horizon of exactly 192 drops Boxing Day). From December over 30 days: 17, 18 and New Year's Day
+    on day 21 (the run's second month). Leftover days beyond the eight listed join the leave pool: 8.5 -> 0.5,
+    10 -> 2, and 3 days use only the three most important (Christmas, Boxing Day, New Year)."""
+    year = bank_holiday_days(Absence(bank_holidays_days=8.0), 261.0, 4)
+    assert year == ([2.0, 3.0, 21.0, 41.0, 107.0, 191.0, 192.0, 195.0], 0.0)
+    assert bank_holiday_days(Absence(bank_holidays_days=8.0), 192.0, 4)[0] == [2.0, 3.0, 21.0, 41.0, 107.0, 191.0]
+    assert bank_holiday_days(Absence(bank_holidays_days=8.5), 30.0, 12) == ([17.0, 18.0, 21.0], 0.5)
+    assert bank_holiday_days(Absence(bank_holidays_days=10.0), 30.0, 12) == ([17.0, 18.0, 21.0], 2.0)
+    assert bank_holiday_days(Absence(bank_holidays_days=3.0), 261.0, 4) == ([191.0, 192.0, 195.0], 0.0)
