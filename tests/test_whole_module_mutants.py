@@ -11,6 +11,7 @@ from test_money_terms import money_scenario
 
 from model import tariffs
 from model.absence import bank_holiday_days
+from model.catalogue import CatalogueOptions
 from model.scenario import Absence, scenario_from_dict
 
 
@@ -99,3 +100,20 @@ def test_bank_holidays_by_hand() -> None:
     assert bank_holiday_days(Absence(bank_holidays_days=8.5), 30.0, 12) == ([17.0, 18.0, 21.0], 0.5)
     assert bank_holiday_days(Absence(bank_holidays_days=10.0), 30.0, 12) == ([17.0, 18.0, 21.0], 2.0)
     assert bank_holiday_days(Absence(bank_holidays_days=3.0), 261.0, 4) == ([191.0, 192.0, 195.0], 0.0)
+
+
+def test_active_members_are_those_with_demand_in_scenario_order() -> None:
+    """All three members of the money scenario have demand at the steady-state month; given a usage table with only
+    C and A, the players are C and A in the scenario's order (A first), not recomputed from the scenario."""
+    scenario = _two_service_money_scenario()
+    assert tariffs.active_members(scenario) == ["A", "B", "C"]
+    usage = tariffs.member_usage(scenario)
+    assert tariffs.active_members(scenario, usage[usage["member"].isin(["C", "A"])]) == ["A", "C"]
+
+
+def test_catalogue_cost_lines_follow_the_options_they_are_given(default_scenario) -> None:
+    """The catalogue's lines sum to the optimum of the options passed: GBP 419,685 with the seasonal peak (pinned in
+    test_catalogue::test_seasonal_peak_never_costs_less), 399,852 without."""
+    peak = tariffs.catalogue_cost_lines(default_scenario, CatalogueOptions(seasonal_peak=True))
+    assert peak["gbp_per_year"].sum() == pytest.approx(419685.0, rel=1e-6)
+    assert tariffs.catalogue_cost_lines(default_scenario)["gbp_per_year"].sum() == pytest.approx(399852.0, rel=1e-6)
