@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
 import pytest
 from test_money_terms import money_scenario
 
 from model import tariffs
-from model.absence import bank_holiday_days
+from model.absence import bank_holiday_days, leave_blocks
 from model.catalogue import CatalogueOptions
 from model.scenario import Absence, scenario_from_dict
 
@@ -117,3 +118,15 @@ def test_catalogue_cost_lines_follow_the_options_they_are_given(default_scenario
     peak = tariffs.catalogue_cost_lines(default_scenario, CatalogueOptions(seasonal_peak=True))
     assert peak["gbp_per_year"].sum() == pytest.approx(419685.0, rel=1e-6)
     assert tariffs.catalogue_cost_lines(default_scenario)["gbp_per_year"].sum() == pytest.approx(399852.0, rel=1e-6)
+
+
+def test_leave_blocks_of_a_small_and_a_split_pool() -> None:
+    """12 days a year come as blocks of 5, 5 and 2 at whole-day starts inside each 261-day leave year (24 days over
+    two years, none across a year boundary); half a day a year is half a day, not nothing; a pool of 0 is none."""
+    rng = np.random.default_rng(1)
+    blocks = leave_blocks(12.0, [], 2 * 261.0, rng)
+    assert sum(b - a for a, b in blocks) == pytest.approx(24.0, abs=1e-12)
+    assert all(a == int(a) and (a < 261.0) == (b <= 261.0) for a, b in blocks)
+    small = leave_blocks(0.5, [], 261.0, rng)
+    assert len(small) == 1 and small[0][1] - small[0][0] == pytest.approx(0.5, abs=1e-12)
+    assert leave_blocks(0.0, [], 261.0, rng) == []
