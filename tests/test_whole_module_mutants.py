@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from test_money_terms import money_scenario
 
-from model import tariffs
+from model import games, tariffs
 from model.absence import bank_holiday_days, leave_blocks
 from model.catalogue import CatalogueOptions
 from model.scenario import Absence, scenario_from_dict
@@ -130,3 +130,21 @@ def test_leave_blocks_of_a_small_and_a_split_pool() -> None:
     small = leave_blocks(0.5, [], 261.0, rng)
     assert len(small) == 1 and small[0][1] - small[0][0] == pytest.approx(0.5, abs=1e-12)
     assert leave_blocks(0.0, [], 261.0, rng) == []
+
+
+def test_today_cost_lines_put_all_host_pay_on_a_pool_with_under_an_hour_of_work() -> None:
+    """At 0.05 cases per 1000 heads of each service, A's shared work is 0.05 x 16.5 = 0.825 hours a service: still
+    all 38,100 of host pay is charged, 19,050 to each service (equal hours)."""
+    data = _two_service_money_scenario().model_dump(mode="json")
+    for service in data["services"]:
+        service["demand_per_1000_headcount_per_year"] = 0.05
+    lines = tariffs.today_cost_lines(scenario_from_dict(data))
+    pay = lines[lines["item"] == "host staff"].set_index("service")["gbp_per_year"]
+    assert pay.to_dict() == pytest.approx({"svc": 19050.0, "svc2": 19050.0}, rel=1e-12)
+
+
+def test_core_check_of_a_one_player_game() -> None:
+    """One player paying its own cost is in the core; nothing can block it (no proper coalition)."""
+    game = games.CostGame.from_table({frozenset(["A"]): 10.0}, ["A"])
+    check = tariffs.core_check(game, {"A": 10.0})
+    assert check.in_core and check.worst_coalition == frozenset() and check.n_blocking == 0
