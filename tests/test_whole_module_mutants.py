@@ -133,11 +133,11 @@ def test_leave_blocks_of_a_small_and_a_split_pool() -> None:
 
 
 def test_today_cost_lines_put_all_host_pay_on_a_pool_with_under_an_hour_of_work() -> None:
-    """At 0.05 cases per 1000 heads of each service, A's shared work is 0.05 x 16.5 = 0.825 hours a service: still
+    """At 0.02 cases per 1000 heads of each service, A's shared work is 0.02 x 16.5 = 0.33 hours a service: still
     all 38,100 of host pay is charged, 19,050 to each service (equal hours)."""
     data = _two_service_money_scenario().model_dump(mode="json")
     for service in data["services"]:
-        service["demand_per_1000_headcount_per_year"] = 0.05
+        service["demand_per_1000_headcount_per_year"] = 0.02
     lines = tariffs.today_cost_lines(scenario_from_dict(data))
     pay = lines[lines["item"] == "host staff"].set_index("service")["gbp_per_year"]
     assert pay.to_dict() == pytest.approx({"svc": 19050.0, "svc2": 19050.0}, rel=1e-12)
