@@ -7,12 +7,14 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+import pandas as pd
 import pytest
 from test_money_terms import money_scenario
 
 from model import games, tariffs
 from model.absence import bank_holiday_days, leave_blocks
 from model.catalogue import CatalogueOptions
+from model.errors import UserError
 from model.scenario import Absence, scenario_from_dict
 
 
@@ -148,3 +150,50 @@ def test_core_check_of_a_one_player_game() -> None:
     game = games.CostGame.from_table({frozenset(["A"]): 10.0}, ["A"])
     check = tariffs.core_check(game, {"A": 10.0})
     assert check.in_core and check.worst_coalition == frozenset() and check.n_blocking == 0
+
+
+def test_today_cost_lines_without_demand() -> None:
+    """No demand at all: B's own worker (38,100) is spread equally over its two in-house services (19,050 each, no
+    hours to weight by); C pays the base tier's per-head price only, 3 x 200 = 600 a service; B's systems
+    600 + 500 = 1,100 a service."""
+    data = _two_service_money_scenario().model_dump(mode="json")
+    for service in data["services"]:
+        service["demand_per_1000_headcount_per_year"] = 0.0
+    lines = tariffs.today_cost_lines(scenario_from_dict(data))
+    own = lines[lines["mode"].isin(["in_house", "external"])].groupby(["item", "service"])["gbp_per_year"].sum()
+    assert own.to_dict() == pytest.approx(
+        {
+            ("in-house staff", "svc"): 19050.0,
+            ("in-house staff", "svc2"): 19050.0,
+            ("external purchase", "svc"): 600.0,
+            ("external purchase", "svc2"): 600.0,
+            ("in-house systems and licences", "svc"): 1100.0,
+            ("in-house systems and licences", "svc2"): 1100.0,
+        },
+        rel=1e-12,
+    )
+
+
+def test_cost_lines_naming_a_non_player_or_nobody_are_rejected() -> None:
+    """A cost line must name at least one member, and only players: "A+Z" (Z is not a player) and an empty member
+    list are both user errors that name the line."""
+    usage = tariffs.member_usage(_two_service_money_scenario())
+
+    def line(members):
+        return pd.DataFrame(
+            [
+                {
+                    "service": "svc",
+                    "item": "x",
+                    "mode": "shared",
+                    "members": members,
+                    "driver": "cases",
+                    "gbp_per_year": 1,
+                }
+            ]
+        )
+
+    assert tariffs._check_lines(line("A+B"), ["A", "B"], usage)["members"].tolist() == [("A", "B")]
+    for members in ("A+Z", ()):
+        with pytest.raises(UserError, match="cost line svc/x: members .* must be players"):
+            tariffs._check_lines(line(members), ["A", "B"], usage)
