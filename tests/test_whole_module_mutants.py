@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from test_money_terms import money_scenario
+from test_tariffs_hand import COSTS, LINES
+from test_tariffs_hand import toy_scenario as hand_toy_scenario
 
 from model import games, tariffs
 from model.absence import bank_holiday_days, leave_blocks
@@ -197,3 +199,15 @@ def test_cost_lines_naming_a_non_player_or_nobody_are_rejected() -> None:
     for members in ("A+Z", ()):
         with pytest.raises(UserError, match="cost line svc/x: members .* must be players"):
             tariffs._check_lines(line(members), ["A", "B"], usage)
+
+
+def test_tariff_table_without_a_premium_has_no_premium_rows() -> None:
+    """No premium by default: no HOST_RISK_PREMIUM rows, every member's premium 0, and the hand toy's game (of
+    ``test_tariffs_hand``) is subadditive, so no note says otherwise. Cost lines that sum to zero leave nothing to
+    split: a user error."""
+    result = tariffs.tariff_table(hand_toy_scenario(), COSTS, cost_lines=LINES)
+    assert tariffs.HOST_RISK_PREMIUM not in set(result.by_member_service["service"])
+    assert (result.by_member["risk_premium"] == 0.0).all()
+    assert not any("subadditive" in note for note in result.notes)
+    with pytest.raises(UserError, match="cost lines sum to zero"):
+        tariffs.tariff_table(hand_toy_scenario(), COSTS, cost_lines=LINES.assign(gbp_per_year=[1.0, -2.0, 1.0]))
