@@ -211,3 +211,13 @@ def test_tariff_table_without_a_premium_has_no_premium_rows() -> None:
     assert not any("subadditive" in note for note in result.notes)
     with pytest.raises(UserError, match="cost lines sum to zero"):
         tariffs.tariff_table(hand_toy_scenario(), COSTS, cost_lines=LINES.assign(gbp_per_year=[1.0, -2.0, 1.0]))
+
+
+def test_a_leave_block_can_start_on_any_whole_day_of_its_year() -> None:
+    """One 5-day block a year has 261 - 5 + 1 = 257 possible whole-day starts, 0 to 256. Over 3,000 draws both ends
+    are seen (each missed with probability (256/257)^3000 = 1e-5) and nothing outside; a block at day 0 keeps all 5
+    days."""
+    rng = np.random.default_rng(2)
+    starts = [leave_blocks(5.0, [], 261.0, rng)[0] for _ in range(3000)]
+    assert min(a for a, _ in starts) == 0.0 and max(a for a, _ in starts) == 256.0
+    assert all(b - a == 5.0 for a, b in starts)

@@ -69,6 +69,7 @@ _ABSENCE_TESTS = (
     "tests/test_mutation_survivors.py",
     "tests/test_whole_module_mutants.py::test_bank_holidays_by_hand",
     "tests/test_whole_module_mutants.py::test_leave_blocks_of_a_small_and_a_split_pool",
+    "tests/test_whole_module_mutants.py::test_a_leave_block_can_start_on_any_whole_day_of_its_year",
 )
 _TIMELINE_TESTS = (*_ABSENCE_TESTS, "tests/test_simulation_absence.py", "-m", "not slow")
 _DEMAND_TESTS = ("tests/test_demand_arrivals.py", "tests/test_mutation_survivors.py")
@@ -299,6 +300,10 @@ EQUIVALENT: dict[str, str] = {
     "tariffs:today_cost_lines:line +87:11 LtE -> Lt": "a team costing 0 gives lines of 0, which are dropped",
     "tariffs:build_game:line +8:48 1 -> 2": "coalitions larger than the player set do not exist",
     "tariffs:tariff_table:line +6:19 2 -> 3": "the number of workers never changes a result (same seed, same answer)",
+    "absence:leave_blocks:line +6:23 Add -> Sub": "float guard of floor: pool / 5 off an integer by far more than 1e-9",
+    "absence:leave_blocks:line +6:63 1e-09 -> 1.5000000000000002e-09": "float guard of floor (as above)",
+    "absence:leave_blocks:line +9:14 1e-09 -> 1.5000000000000002e-09": "float guard of the remainder",
+    "absence:leave_blocks:line +17:23 1 -> 2": "span is at least 257 - 261 + 1 for any pool a year can hold",
     "calibration:search_capacity:line +25:14 Gt -> GtE": "exact float equality of a step down with the floor",
     "calibration:search_capacity:line +26:30 Lt -> LtE": "exact float equality with a ten-thousandth of the ceiling",
     "calibration:search_capacity:line +34:10 Gt -> GtE": "the bisection starts only after a pass: low > 0",
