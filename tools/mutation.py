@@ -303,7 +303,7 @@ EQUIVALENT: dict[str, str] = {
     "absence:leave_blocks:line +6:23 Add -> Sub": "float guard of floor: pool / 5 off an integer by far more than 1e-9",
     "absence:leave_blocks:line +6:63 1e-09 -> 1.5000000000000002e-09": "float guard of floor (as above)",
     "absence:leave_blocks:line +9:14 1e-09 -> 1.5000000000000002e-09": "float guard of the remainder",
-    "absence:leave_blocks:line +17:23 1 -> 2": "span is at least 257 - 261 + 1 for any pool a year can hold",
+    "absence:leave_blocks:line +17:23 1 -> 2": "blocks are at most 5 days long, so span is at least 257, never 1",
     "calibration:search_capacity:line +25:14 Gt -> GtE": "exact float equality of a step down with the floor",
     "calibration:search_capacity:line +26:30 Lt -> LtE": "exact float equality with a ten-thousandth of the ceiling",
     "calibration:search_capacity:line +34:10 Gt -> GtE": "the bisection starts only after a pass: low > 0",
