@@ -62,7 +62,13 @@ class Target:
 
 _TARIFF_TESTS = ("tests/test_tariffs_hand.py", "tests/test_mutation_survivors.py", "tests/test_whole_module_mutants.py")
 _TARIFF_TABLE_TESTS = (*_TARIFF_TESTS, "tests/test_tariffs_default.py", "-k", "not cli_prints")
-_GAMES_TESTS = ("tests/test_games_hand.py", "tests/test_mutation_survivors.py")
+_GAMES_TESTS = (
+    "tests/test_games_hand.py",
+    "tests/test_mutation_survivors.py",
+    "tests/test_whole_module_mutants.py::test_subadditivity_against_every_pair_of_disjoint_coalitions",
+    "tests/test_whole_module_mutants.py::test_completion_by_cheapest_partition_against_brute_force",
+    "tests/test_whole_module_mutants.py::test_scrb_by_hand",
+)
 _GAMES_LP_TESTS = (*_GAMES_TESTS, "tests/test_games_properties.py")
 _ABSENCE_TESTS = (
     "tests/test_forced_absence.py",
