@@ -137,15 +137,17 @@ def test_leave_blocks_of_a_small_and_a_split_pool() -> None:
     assert leave_blocks(0.0, [], 261.0, rng) == []
 
 
-def test_today_cost_lines_put_all_host_pay_on_a_pool_with_under_an_hour_of_work() -> None:
-    """At 0.02 cases per 1000 heads of each service, A's shared work is 0.02 x 16.5 = 0.33 hours a service: still
-    all 38,100 of host pay is charged, 19,050 to each service (equal hours)."""
+def test_today_cost_lines_split_pay_by_hours_even_under_an_hour_of_work() -> None:
+    """At 0.02 and 0.01 cases per 1000 heads, A's shared work is 0.33 and 0.165 hours (under an hour in all), B's
+    in-house work 0.165 and 0.0825 hours: still all of host pay (38,100) and all of B's own worker (38,100) are
+    charged, each split 2 : 1 by hours, 25,400 and 12,700."""
     data = _two_service_money_scenario().model_dump(mode="json")
-    for service in data["services"]:
-        service["demand_per_1000_headcount_per_year"] = 0.02
+    data["services"][0]["demand_per_1000_headcount_per_year"] = 0.02
+    data["services"][1]["demand_per_1000_headcount_per_year"] = 0.01
     lines = tariffs.today_cost_lines(scenario_from_dict(data))
-    pay = lines[lines["item"] == "host staff"].set_index("service")["gbp_per_year"]
-    assert pay.to_dict() == pytest.approx({"svc": 19050.0, "svc2": 19050.0}, rel=1e-12)
+    for item in ("host staff", "in-house staff"):
+        pay = lines[lines["item"] == item].set_index("service")["gbp_per_year"]
+        assert pay.to_dict() == pytest.approx({"svc": 25400.0, "svc2": 12700.0}, rel=1e-12), item
 
 
 def test_core_check_of_a_one_player_game() -> None:
@@ -309,3 +311,10 @@ def test_scrb_by_hand() -> None:
     big["A"] += 1e-4
     nearly = games.scrb(games.CostGame.from_table(big))
     assert nearly["B"] - 6e6 == pytest.approx(nearly["C"] - 8e6, abs=1e-3)
+
+
+def test_an_allocation_missing_a_player_names_it() -> None:
+    """An allocation without a value for B is an error naming B (the first missing player)."""
+    game = games.CostGame.from_table({"A": 1.0, "B": 1.0, "A+B": 2.0})
+    with pytest.raises(games.GameError, match="no value for player 'B'"):
+        games.core_check(game, {"A": 1.0})
