@@ -15,7 +15,7 @@ from test_tariffs_hand import COSTS, LINES
 from test_tariffs_hand import toy_scenario as hand_toy_scenario
 
 from model import games, tariffs
-from model.absence import bank_holiday_days, leave_blocks
+from model.absence import bank_holiday_days, leave_blocks, vacancies
 from model.catalogue import CatalogueOptions
 from model.errors import UserError
 from model.scenario import Absence, scenario_from_dict
@@ -318,3 +318,19 @@ def test_an_allocation_missing_a_player_names_it() -> None:
     game = games.CostGame.from_table({"A": 1.0, "B": 1.0, "A+B": 2.0})
     with pytest.raises(games.GameError, match="no value for player 'B'"):
         games.core_check(game, {"A": 1.0})
+
+
+def test_vacancies_are_the_renewal_process_of_the_same_draws() -> None:
+    """Time in post is exponential with mean 261 / turnover from day 0, then ``vacancy_refill_days`` vacant, again
+    and again; the last vacancy is cut at the horizon. Rebuilt here from the same generator's draws."""
+    absence = Absence(turnover_rate_per_year=2.0, vacancy_refill_days=50.0)
+    got = vacancies(absence, 2000.0, np.random.default_rng(5))
+    draws, expected, t = np.random.default_rng(5), [], 0.0
+    while True:
+        t += draws.exponential(261.0 / 2.0)
+        if t >= 2000.0:
+            break
+        expected.append((t, min(t + 50.0, 2000.0)))
+        t += 50.0
+    assert len(expected) > 5 and got == pytest.approx(expected, rel=1e-15)
+    assert vacancies(Absence(turnover_rate_per_year=0.0), 2000.0, np.random.default_rng(5)) == []

@@ -77,6 +77,7 @@ _ABSENCE_TESTS = (
     "tests/test_whole_module_mutants.py::test_bank_holidays_by_hand",
     "tests/test_whole_module_mutants.py::test_leave_blocks_of_a_small_and_a_split_pool",
     "tests/test_whole_module_mutants.py::test_a_leave_block_can_start_on_any_whole_day_of_its_year",
+    "tests/test_whole_module_mutants.py::test_vacancies_are_the_renewal_process_of_the_same_draws",
 )
 _TIMELINE_TESTS = (*_ABSENCE_TESTS, "tests/test_simulation_absence.py", "-m", "not slow")
 _DEMAND_TESTS = ("tests/test_demand_arrivals.py", "tests/test_mutation_survivors.py")
@@ -312,6 +313,8 @@ EQUIVALENT: dict[str, str] = {
     "absence:leave_blocks:line +9:14 1e-09 -> 1.5000000000000002e-09": "float guard of the remainder",
     "absence:leave_blocks:line +17:23 1 -> 2": "blocks are at most 5 days long, so span is at least 257, never 1",
     "tariffs:today_cost_lines:line +87:19 0 -> 1": "in practice: skips only an in-house team costing GBP 0-1 a year",
+    "absence:vacancies:line +9:11 GtE -> Gt": "exact float equality of a continuous draw with the horizon",
+    "absence:leave_blocks:line +18:34 64 -> 65": "a 65th placement attempt: only after 64 collisions (never here)",
     "calibration:search_capacity:line +25:14 Gt -> GtE": "exact float equality of a step down with the floor",
     "calibration:search_capacity:line +26:30 Lt -> LtE": "exact float equality with a ten-thousandth of the ceiling",
     "calibration:search_capacity:line +34:10 Gt -> GtE": "the bisection starts only after a pass: low > 0",
