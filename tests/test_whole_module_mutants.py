@@ -15,7 +15,7 @@ from test_tariffs_hand import COSTS, LINES
 from test_tariffs_hand import toy_scenario as hand_toy_scenario
 
 from model import games, tariffs
-from model.absence import bank_holiday_days, leave_blocks, vacancies
+from model.absence import bank_holiday_days, leave_blocks, post_timeline, tenure_sickness, vacancies
 from model.catalogue import CatalogueOptions
 from model.errors import UserError
 from model.scenario import Absence, scenario_from_dict
@@ -334,3 +334,39 @@ def test_vacancies_are_the_renewal_process_of_the_same_draws() -> None:
         t += 50.0
     assert len(expected) > 5 and got == pytest.approx(expected, rel=1e-15)
     assert vacancies(Absence(turnover_rate_per_year=0.0), 2000.0, np.random.default_rng(5)) == []
+
+
+def test_a_later_tenure_is_the_same_tenure_shifted() -> None:
+    """Sickness of a tenure [a, b) with the post's leave is the sickness of [0, b - a) with the leave shifted by -a,
+    shifted back by a (same seed): the scheduled clock starts at the tenure's own start. Checked for a = 300.25 on
+    3 years at 30% sickness (many episodes, leave inside some)."""
+    absence = Absence(sickness_rate=0.3, long_term_share=0.5)
+    leave = [(310.0, 315.0), (400.0, 401.0), (700.0, 705.5), (1000.0, 1010.0)]
+    a, b = 300.25, 300.25 + 3 * 261.0
+    seed = np.random.SeedSequence(21)
+    short, long = tenure_sickness(absence, (a, b), leave, seed)
+    base_short, base_long = tenure_sickness(absence, (0.0, b - a), [(x - a, y - a) for x, y in leave], seed)
+    assert len(short) + len(long) > 20
+    assert short == pytest.approx([(x + a, y + a) for x, y in base_short], rel=1e-12)
+    assert long == pytest.approx([(x + a, y + a) for x, y in base_long], rel=1e-12)
+
+
+def test_leftover_bank_holidays_join_the_leave_pool() -> None:
+    """8.5 bank holidays: the eight listed days plus half a day added to the pool: 27 + 3 + 8.5 = 38.5 days of
+    planned leave in each leave year (no sickness or turnover)."""
+    absence = Absence(annual_leave_days=27.0, other_leave_days=3.0, bank_holidays_days=8.5, turnover_rate_per_year=0.0)
+    timeline = post_timeline(
+        absence, 2 * 261.0, 4, np.random.default_rng(3), np.random.SeedSequence(3), np.random.default_rng(4)
+    )
+    for year in range(2):
+        assert timeline.days("annual_leave", year * 261.0, (year + 1) * 261.0) == pytest.approx(38.5, abs=1e-9)
+
+
+def test_core_tolerance_is_relative_to_the_largest_cost() -> None:
+    """Costs of a million: a coalition gaining GBP 0.000001 by leaving is within the tolerance (1e-9 x 1e6 = 0.001)
+    and the allocation is in the core with no blocking coalition; a gain of GBP 0.01 is not."""
+    game = games.CostGame.from_table({"A": 1e6, "B": 1e6, "A+B": 1.5e6})
+    inside = games.core_check(game, {"A": 1e6 + 1e-6, "B": 0.5e6 - 1e-6})
+    assert inside.in_core and inside.n_blocking == 0
+    outside = games.core_check(game, {"A": 1e6 + 0.01, "B": 0.5e6 - 0.01})
+    assert not outside.in_core and outside.n_blocking == 1 and outside.worst_coalition == frozenset({"A"})

@@ -69,6 +69,8 @@ _GAMES_TESTS = (
     "tests/test_whole_module_mutants.py::test_completion_by_cheapest_partition_against_brute_force",
     "tests/test_whole_module_mutants.py::test_scrb_by_hand",
     "tests/test_whole_module_mutants.py::test_an_allocation_missing_a_player_names_it",
+    "tests/test_whole_module_mutants.py::test_core_tolerance_is_relative_to_the_largest_cost",
+    "tests/test_whole_module_mutants.py::test_core_check_of_a_one_player_game",
 )
 _GAMES_LP_TESTS = (*_GAMES_TESTS, "tests/test_games_properties.py")
 _ABSENCE_TESTS = (
@@ -78,6 +80,8 @@ _ABSENCE_TESTS = (
     "tests/test_whole_module_mutants.py::test_leave_blocks_of_a_small_and_a_split_pool",
     "tests/test_whole_module_mutants.py::test_a_leave_block_can_start_on_any_whole_day_of_its_year",
     "tests/test_whole_module_mutants.py::test_vacancies_are_the_renewal_process_of_the_same_draws",
+    "tests/test_whole_module_mutants.py::test_a_later_tenure_is_the_same_tenure_shifted",
+    "tests/test_whole_module_mutants.py::test_leftover_bank_holidays_join_the_leave_pool",
 )
 _TIMELINE_TESTS = (*_ABSENCE_TESTS, "tests/test_simulation_absence.py", "-m", "not slow")
 _DEMAND_TESTS = ("tests/test_demand_arrivals.py", "tests/test_mutation_survivors.py")
@@ -315,6 +319,10 @@ EQUIVALENT: dict[str, str] = {
     "tariffs:today_cost_lines:line +87:19 0 -> 1": "in practice: skips only an in-house team costing GBP 0-1 a year",
     "absence:vacancies:line +9:11 GtE -> Gt": "exact float equality of a continuous draw with the horizon",
     "absence:leave_blocks:line +18:34 64 -> 65": "a 65th placement attempt: only after 64 collisions (never here)",
+    "absence:tenure_sickness:line +5:26 0.0 -> 1.0": "default never used: post_timeline always passes the burn-in",
+    "absence:tenure_sickness:line +20:11 Gt -> GtE": "an empty episode [t, t) adds no day to any measure",
+    "games:core_check:line +12:10 Mult -> Div": "the sign is +1 or -1: x * s == x / s",
+    "games:core_check:line +14:25 LtE -> Lt": "slack > 0 always: only an exact float tie with it differs",
     "calibration:search_capacity:line +25:14 Gt -> GtE": "exact float equality of a step down with the floor",
     "calibration:search_capacity:line +26:30 Lt -> LtE": "exact float equality with a ten-thousandth of the ceiling",
     "calibration:search_capacity:line +34:10 Gt -> GtE": "the bisection starts only after a pass: low > 0",
