@@ -370,3 +370,14 @@ def test_core_tolerance_is_relative_to_the_largest_cost() -> None:
     assert inside.in_core and inside.n_blocking == 0
     outside = games.core_check(game, {"A": 1e6 + 0.01, "B": 0.5e6 - 0.01})
     assert not outside.in_core and outside.n_blocking == 1 and outside.worst_coalition == frozenset({"A"})
+
+
+def test_core_check_names_the_worst_group_and_breaks_ties_by_size_then_order() -> None:
+    """Additive game (each member 1, any group its size): paying (1, 1, 1) every group gains exactly 0 by leaving,
+    all tied, so the group named is the smallest, first in member order: {A}. Paying (0.5, 1.25, 1.25), {B, C}
+    gains 0.5 by leaving, more than {B} or {C} (0.25 each): the one named."""
+    table = {"A": 1.0, "B": 1.0, "C": 1.0, "A+B": 2.0, "A+C": 2.0, "B+C": 2.0, "A+B+C": 3.0}
+    game = games.CostGame.from_table(table)
+    assert tariffs.core_check(game, {"A": 1.0, "B": 1.0, "C": 1.0}).worst_coalition == frozenset({"A"})
+    check = tariffs.core_check(game, {"A": 0.5, "B": 1.25, "C": 1.25})
+    assert check.worst_coalition == frozenset({"B", "C"}) and check.max_excess == pytest.approx(0.5, rel=1e-12)
