@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
 
 import numpy as np
 import pandas as pd
@@ -155,6 +156,7 @@ def test_core_check_of_a_one_player_game() -> None:
     game = games.CostGame.from_table({frozenset(["A"]): 10.0}, ["A"])
     check = tariffs.core_check(game, {"A": 10.0})
     assert check.in_core and check.worst_coalition == frozenset() and check.n_blocking == 0
+    assert check.max_excess == -math.inf and games.core_check(game, {"A": 10.5}).budget_gap == pytest.approx(0.5)
 
 
 def test_today_cost_lines_without_demand() -> None:
@@ -211,6 +213,7 @@ def test_tariff_table_without_a_premium_has_no_premium_rows() -> None:
     result = tariffs.tariff_table(hand_toy_scenario(), COSTS, cost_lines=LINES)
     assert tariffs.HOST_RISK_PREMIUM not in set(result.by_member_service["service"])
     assert (result.by_member["risk_premium"] == 0.0).all()
+    assert (result.by_member["own_delivery"] == 0.0).all()  # the hand toy's lines are all shared or the host's
     assert not any("subadditive" in note for note in result.notes)
     with pytest.raises(UserError, match="cost lines sum to zero"):
         tariffs.tariff_table(hand_toy_scenario(), COSTS, cost_lines=LINES.assign(gbp_per_year=[1.0, -2.0, 1.0]))

@@ -323,6 +323,8 @@ EQUIVALENT: dict[str, str] = {
     "absence:tenure_sickness:line +20:11 Gt -> GtE": "an empty episode [t, t) adds no day to any measure",
     "games:core_check:line +12:10 Mult -> Div": "the sign is +1 or -1: x * s == x / s",
     "games:core_check:line +14:25 LtE -> Lt": "slack > 0 always: only an exact float tie with it differs",
+    "games:core_check:line +17:26 GtE -> Gt": "slack > 0: the largest excess is tied with itself either way",
+    "games:core_check:line +25:26 Gt -> GtE": "exact float equality of an excess with the slack",
     "calibration:search_capacity:line +25:14 Gt -> GtE": "exact float equality of a step down with the floor",
     "calibration:search_capacity:line +26:30 Lt -> LtE": "exact float equality with a ten-thousandth of the ceiling",
     "calibration:search_capacity:line +34:10 Gt -> GtE": "the bisection starts only after a pass: low > 0",
