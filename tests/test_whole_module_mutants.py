@@ -384,3 +384,22 @@ def test_core_check_names_the_worst_group_and_breaks_ties_by_size_then_order() -
     assert tariffs.core_check(game, {"A": 1.0, "B": 1.0, "C": 1.0}).worst_coalition == frozenset({"A"})
     check = tariffs.core_check(game, {"A": 0.5, "B": 1.25, "C": 1.25})
     assert check.worst_coalition == frozenset({"B", "C"}) and check.max_excess == pytest.approx(0.5, rel=1e-12)
+
+
+def test_own_delivery_counts_only_a_members_own_external_and_in_house_lines() -> None:
+    """The hand toy's lines with GBP 1,000 of advice moved to C's own external purchase and GBP 500 of training to a
+    shared line charged to A alone: own delivery is C 1,000 (a one-member external line), A 0 (its one-member line
+    is shared), B 0."""
+    lines = pd.DataFrame(
+        [
+            ("advice", "host staff", "shared", ("A", "B", "C"), "work_hours", 39_000.0),
+            ("advice", "external purchase", "external", ("C",), "cases", 1_000.0),
+            ("training", "host staff", "shared", ("A", "B"), "work_hours", 9_500.0),
+            ("training", "shared licences (per head)", "shared", ("A",), "headcount", 500.0),
+            (tariffs.HOST_OVERHEAD, "host overhead", "host", ("A", "B", "C"), "work_hours", 6_000.0),
+        ],
+        columns=tariffs.LINE_COLUMNS,
+    )
+    result = tariffs.tariff_table(hand_toy_scenario(), COSTS, cost_lines=lines)
+    own = dict(zip(result.by_member["member"], result.by_member["own_delivery"], strict=True))
+    assert own == pytest.approx({"A": 0.0, "B": 0.0, "C": 1000.0}, abs=1e-9)
