@@ -60,7 +60,27 @@ class Target:
         return dict(self.own_tests).get(qualname, self.tests)
 
 
-_TARIFF_TESTS = ("tests/test_tariffs_hand.py", "tests/test_mutation_survivors.py", "tests/test_whole_module_mutants.py")
+_WHOLE = "tests/test_whole_module_mutants.py::test_"
+_TARIFF_TESTS = (
+    "tests/test_tariffs_hand.py",
+    "tests/test_mutation_survivors.py",
+    *(
+        _WHOLE + name
+        for name in (
+            "today_cost_lines_of_every_mode_by_hand",
+            "today_cost_lines_without_joint_purchasing_or_sharers",
+            "active_members_are_those_with_demand_in_scenario_order",
+            "today_cost_lines_split_pay_by_hours_even_under_an_hour_of_work",
+            "today_cost_lines_without_demand",
+            "core_check_of_a_one_player_game",
+            "cost_lines_naming_a_non_player_or_nobody_are_rejected",
+            "tariff_table_without_a_premium_has_no_premium_rows",
+            "core_check_names_the_worst_group_and_breaks_ties_by_size_then_order",
+            "own_delivery_counts_only_a_members_own_external_and_in_house_lines",
+        )
+    ),
+)
+_CATALOGUE_LINES_TESTS = (*_TARIFF_TESTS, _WHOLE + "catalogue_cost_lines_follow_the_options_they_are_given")
 _TARIFF_TABLE_TESTS = (*_TARIFF_TESTS, "tests/test_tariffs_default.py", "-k", "not cli_prints")
 _GAMES_TESTS = (
     "tests/test_games_hand.py",
@@ -135,9 +155,12 @@ TARGETS: dict[str, Target] = {
             "tariff_table",
         ),
         _TARIFF_TESTS,
-        tuple(
-            (name, _TARIFF_TABLE_TESTS)
-            for name in ("today_cost_lines", "catalogue_cost_lines", "core_check", "_check_lines", "tariff_table")
+        (
+            *(
+                (name, _TARIFF_TABLE_TESTS)
+                for name in ("today_cost_lines", "core_check", "_check_lines", "tariff_table")
+            ),
+            ("catalogue_cost_lines", (*_TARIFF_TABLE_TESTS[:-2], *_CATALOGUE_LINES_TESTS[-1:], "-k", "not cli_prints")),
         ),
     ),
     "games": Target(
