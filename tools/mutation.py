@@ -102,6 +102,8 @@ _ABSENCE_TESTS = (
     "tests/test_whole_module_mutants.py::test_vacancies_are_the_renewal_process_of_the_same_draws",
     "tests/test_whole_module_mutants.py::test_a_later_tenure_is_the_same_tenure_shifted",
     "tests/test_whole_module_mutants.py::test_leftover_bank_holidays_join_the_leave_pool",
+    "tests/test_whole_module_mutants.py::test_the_first_person_in_post_starts_in_the_sickness_steady_state",
+    "tests/test_whole_module_mutants.py::test_a_forced_sickness_from_day_0_is_long_term_sickness_from_day_0",
 )
 _TIMELINE_TESTS = (*_ABSENCE_TESTS, "tests/test_simulation_absence.py", "-m", "not slow")
 _DEMAND_TESTS = ("tests/test_demand_arrivals.py", "tests/test_mutation_survivors.py")
@@ -348,6 +350,7 @@ EQUIVALENT: dict[str, str] = {
     "games:core_check:line +14:25 LtE -> Lt": "slack > 0 always: only an exact float tie with it differs",
     "games:core_check:line +17:26 GtE -> Gt": "slack > 0: the largest excess is tied with itself either way",
     "games:core_check:line +25:26 Gt -> GtE": "exact float equality of an excess with the slack",
+    "games:scrb:line +19:7 LtE -> Lt": "the tolerance is positive: only an exact float tie with it differs",
     "calibration:search_capacity:line +25:14 Gt -> GtE": "exact float equality of a step down with the floor",
     "calibration:search_capacity:line +26:30 Lt -> LtE": "exact float equality with a ten-thousandth of the ceiling",
     "calibration:search_capacity:line +34:10 Gt -> GtE": "the bisection starts only after a pass: low > 0",
