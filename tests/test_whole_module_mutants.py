@@ -270,6 +270,9 @@ def test_subadditivity_against_every_pair_of_disjoint_coalitions() -> None:
     assert not games.CostGame.from_table({"A": 1.0, "B": 1.0, "A+B": 3.0}).is_subadditive()
     assert games.CostGame.from_table({"A": 1.0, "B": 1.0, "A+B": 3.0}, kind="profit").is_subadditive()
     assert not games.CostGame.from_table({"A": 1.0, "B": 1.0, "A+B": 1.5}, kind="profit").is_subadditive()
+    # the tolerance is relative to the largest cost: GBP 0.0001 over at a million is subadditive, GBP 0.01 is not
+    assert games.CostGame.from_table({"A": 1e6, "B": 1e6, "A+B": 2e6 + 1e-4}).is_subadditive()
+    assert not games.CostGame.from_table({"A": 1e6, "B": 1e6, "A+B": 2e6 + 1e-2}).is_subadditive()
 
 
 def test_completion_by_cheapest_partition_against_brute_force() -> None:
