@@ -596,6 +596,9 @@ def run_target(
             outcomes.append(Outcome(name, qualname, description, status))
             if verbose or status == "survived":
                 print(f"  {status:10s} {qualname} {description}", flush=True)
+        mine = [o.status for o in outcomes if o.function == qualname]
+        counts = ", ".join(f"{mine.count(s)} {s}" for s in ("killed", "survived", "equivalent", "skipped"))
+        print(f"  -- {qualname}: {len(mine)} mutants: {counts}", flush=True)  # a partial run still tells something
     return outcomes
 
 
