@@ -15,11 +15,10 @@ from test_money_terms import money_scenario
 from test_tariffs_hand import COSTS, LINES
 from test_tariffs_hand import toy_scenario as hand_toy_scenario
 
-from model import games, tariffs
-from model.absence import bank_holiday_days, leave_blocks, post_timeline, tenure_sickness, vacancies
-from model.catalogue import CatalogueOptions
-from model.errors import UserError
-from model.scenario import Absence, scenario_from_dict
+from model.fairness import cost_lines, games, solutions, tariffs
+from model.optimisation import CatalogueOptions
+from model.scenario import Absence, UserError, scenario_from_dict
+from model.simulation.absence import bank_holiday_days, leave_blocks, post_timeline, tenure_sickness, vacancies
 
 
 def _two_service_money_scenario():
@@ -49,7 +48,7 @@ def test_today_cost_lines_of_every_mode_by_hand() -> None:
       25,400 and 12,700.
     * host overhead 2,000 + 1,000 = 3,000 over the members that share (A).
     """
-    lines = tariffs.today_cost_lines(_two_service_money_scenario())
+    lines = cost_lines.today_cost_lines(_two_service_money_scenario())
     got = {(r.service, r.item, r.mode, r.members, r.driver): r.gbp_per_year for r in lines.itertuples()}
     a, b, c = ("A",), ("B",), ("C",)
     expected = {
@@ -69,7 +68,7 @@ def test_today_cost_lines_of_every_mode_by_hand() -> None:
         ("svc2", "in-house systems and licences", "in_house", b, "headcount"): 1100.0,
         ("svc", "in-house staff", "in_house", b, "work_hours"): 25400.0,
         ("svc2", "in-house staff", "in_house", b, "work_hours"): 12700.0,
-        (tariffs.HOST_OVERHEAD, "host overhead", "host", a, "work_hours"): 3000.0,
+        (cost_lines.HOST_OVERHEAD, "host overhead", "host", a, "work_hours"): 3000.0,
     }
     assert got == pytest.approx(expected, rel=1e-12)
     assert len(lines) == len(expected)
@@ -82,13 +81,13 @@ def test_today_cost_lines_without_joint_purchasing_or_sharers() -> None:
     data = _two_service_money_scenario().model_dump(mode="json")
     for service in data["services"]:
         service["delivery"]["shared"]["buys_externally"] = False
-    lines = tariffs.today_cost_lines(scenario_from_dict(data))
+    lines = cost_lines.today_cost_lines(scenario_from_dict(data))
     shared = lines[lines["mode"] == "shared"].groupby("item")["gbp_per_year"].sum()
     assert shared.to_dict() == pytest.approx(
         {"host staff": 38100.0, "shared systems (fixed)": 2400.0, "shared licences (per head)": 4000.0}, rel=1e-12
     )
     data["members"][0]["provision"] = {"svc": "external", "svc2": "external"}
-    lines = tariffs.today_cost_lines(scenario_from_dict(data))
+    lines = cost_lines.today_cost_lines(scenario_from_dict(data))
     assert set(lines["mode"]) == {"external", "in_house"}
     external = lines[lines["members"] == ("A",)].set_index("service")["gbp_per_year"]
     assert external.to_dict() == pytest.approx({"svc": 3460.0, "svc2": 2980.0}, rel=1e-12)
@@ -113,17 +112,17 @@ def test_active_members_are_those_with_demand_in_scenario_order() -> None:
     """All three members of the money scenario have demand at the steady-state month; given a usage table with only
     C and A, the players are C and A in the scenario's order (A first), not recomputed from the scenario."""
     scenario = _two_service_money_scenario()
-    assert tariffs.active_members(scenario) == ["A", "B", "C"]
-    usage = tariffs.member_usage(scenario)
-    assert tariffs.active_members(scenario, usage[usage["member"].isin(["C", "A"])]) == ["A", "C"]
+    assert cost_lines.active_members(scenario) == ["A", "B", "C"]
+    usage = cost_lines.member_usage(scenario)
+    assert cost_lines.active_members(scenario, usage[usage["member"].isin(["C", "A"])]) == ["A", "C"]
 
 
 def test_catalogue_cost_lines_follow_the_options_they_are_given(default_scenario) -> None:
     """The catalogue's lines sum to the optimum of the options passed: GBP 419,685 with the seasonal peak (pinned in
     test_catalogue::test_seasonal_peak_never_costs_less), 399,852 without."""
-    peak = tariffs.catalogue_cost_lines(default_scenario, CatalogueOptions(seasonal_peak=True))
+    peak = cost_lines.catalogue_cost_lines(default_scenario, CatalogueOptions(seasonal_peak=True))
     assert peak["gbp_per_year"].sum() == pytest.approx(419685.0, rel=1e-6)
-    assert tariffs.catalogue_cost_lines(default_scenario)["gbp_per_year"].sum() == pytest.approx(399852.0, rel=1e-6)
+    assert cost_lines.catalogue_cost_lines(default_scenario)["gbp_per_year"].sum() == pytest.approx(399852.0, rel=1e-6)
 
 
 def test_leave_blocks_of_a_small_and_a_split_pool() -> None:
@@ -145,7 +144,7 @@ def test_today_cost_lines_split_pay_by_hours_even_under_an_hour_of_work() -> Non
     data = _two_service_money_scenario().model_dump(mode="json")
     data["services"][0]["demand_per_1000_headcount_per_year"] = 0.02
     data["services"][1]["demand_per_1000_headcount_per_year"] = 0.01
-    lines = tariffs.today_cost_lines(scenario_from_dict(data))
+    lines = cost_lines.today_cost_lines(scenario_from_dict(data))
     for item in ("host staff", "in-house staff"):
         pay = lines[lines["item"] == item].set_index("service")["gbp_per_year"]
         assert pay.to_dict() == pytest.approx({"svc": 25400.0, "svc2": 12700.0}, rel=1e-12), item
@@ -156,7 +155,7 @@ def test_core_check_of_a_one_player_game() -> None:
     game = games.CostGame.from_table({frozenset(["A"]): 10.0}, ["A"])
     check = tariffs.core_check(game, {"A": 10.0})
     assert check.in_core and check.worst_coalition == frozenset() and check.n_blocking == 0
-    assert check.max_excess == -math.inf and games.core_check(game, {"A": 10.5}).budget_gap == pytest.approx(0.5)
+    assert check.max_excess == -math.inf and solutions.core_check(game, {"A": 10.5}).budget_gap == pytest.approx(0.5)
 
 
 def test_today_cost_lines_without_demand() -> None:
@@ -166,7 +165,7 @@ def test_today_cost_lines_without_demand() -> None:
     data = _two_service_money_scenario().model_dump(mode="json")
     for service in data["services"]:
         service["demand_per_1000_headcount_per_year"] = 0.0
-    lines = tariffs.today_cost_lines(scenario_from_dict(data))
+    lines = cost_lines.today_cost_lines(scenario_from_dict(data))
     own = lines[lines["mode"].isin(["in_house", "external"])].groupby(["item", "service"])["gbp_per_year"].sum()
     assert own.to_dict() == pytest.approx(
         {
@@ -184,7 +183,7 @@ def test_today_cost_lines_without_demand() -> None:
 def test_cost_lines_naming_a_non_player_or_nobody_are_rejected() -> None:
     """A cost line must name at least one member, and only players: "A+Z" (Z is not a player) and an empty member
     list are both user errors that name the line."""
-    usage = tariffs.member_usage(_two_service_money_scenario())
+    usage = cost_lines.member_usage(_two_service_money_scenario())
 
     def line(members):
         return pd.DataFrame(
@@ -211,7 +210,7 @@ def test_tariff_table_without_a_premium_has_no_premium_rows() -> None:
     ``test_tariffs_hand``) is subadditive, so no note says otherwise. Cost lines that sum to zero leave nothing to
     split: a user error."""
     result = tariffs.tariff_table(hand_toy_scenario(), COSTS, cost_lines=LINES)
-    assert tariffs.HOST_RISK_PREMIUM not in set(result.by_member_service["service"])
+    assert cost_lines.HOST_RISK_PREMIUM not in set(result.by_member_service["service"])
     assert (result.by_member["risk_premium"] == 0.0).all()
     assert (result.by_member["own_delivery"] == 0.0).all()  # the hand toy's lines are all shared or the host's
     assert not any("subadditive" in note for note in result.notes)
@@ -304,18 +303,18 @@ def test_scrb_by_hand() -> None:
     non-separable 1 is split equally (noted). Scaled by 1e6 with r_A = 1e-4 (relative 1e-11 of the largest
     value: zero within the tolerance) it is still split equally."""
     table = {"A": 6.0, "B": 8.0, "C": 10.0, "A+B": 12.0, "A+C": 14.0, "B+C": 15.0, "A+B+C": 20.0}
-    result = games.scrb(games.CostGame.from_table(table))
+    result = solutions.scrb(games.CostGame.from_table(table))
     assert result.to_dict() == pytest.approx({"A": 5.2, "B": 6.4, "C": 8.4}, rel=1e-12)
     assert result.info["separable"] == pytest.approx({"A": 5.0, "B": 6.0, "C": 8.0}, rel=1e-12)
-    profit = games.scrb(games.CostGame.from_table(table, kind="profit"))
+    profit = solutions.scrb(games.CostGame.from_table(table, kind="profit"))
     assert profit.to_dict() == pytest.approx({"A": 5.2, "B": 6.4, "C": 8.4}, rel=1e-12)
     assert profit.info["separable"] == pytest.approx({"A": 5.0, "B": 6.0, "C": 8.0}, rel=1e-12)
-    flat = games.scrb(games.CostGame.from_table({**table, "A": 5.0, "B": 6.0, "C": 8.0}))
+    flat = solutions.scrb(games.CostGame.from_table({**table, "A": 5.0, "B": 6.0, "C": 8.0}))
     assert flat.to_dict() == pytest.approx({"A": 5 + 1 / 3, "B": 6 + 1 / 3, "C": 8 + 1 / 3}, rel=1e-12)
     assert any("split equally" in note for note in flat.notes)
     big = {k: v * 1e6 for k, v in {**table, "A": 5.0, "B": 6.0, "C": 8.0}.items()}
     big["A"] += 1e-4
-    nearly = games.scrb(games.CostGame.from_table(big))
+    nearly = solutions.scrb(games.CostGame.from_table(big))
     assert nearly["B"] == pytest.approx(6e6 + 1e6 / 3, rel=1e-9)  # not 6e6: the 1e6 is not all given to A
 
 
@@ -323,7 +322,7 @@ def test_an_allocation_missing_a_player_names_it() -> None:
     """An allocation without a value for B is an error naming B (the first missing player)."""
     game = games.CostGame.from_table({"A": 1.0, "B": 1.0, "A+B": 2.0})
     with pytest.raises(games.GameError, match="no value for player 'B'"):
-        games.core_check(game, {"A": 1.0})
+        solutions.core_check(game, {"A": 1.0})
 
 
 def test_vacancies_are_the_renewal_process_of_the_same_draws() -> None:
@@ -372,9 +371,9 @@ def test_core_tolerance_is_relative_to_the_largest_cost() -> None:
     """Costs of a million: a coalition gaining GBP 0.000001 by leaving is within the tolerance (1e-9 x 1e6 = 0.001)
     and the allocation is in the core with no blocking coalition; a gain of GBP 0.01 is not."""
     game = games.CostGame.from_table({"A": 1e6, "B": 1e6, "A+B": 1.5e6})
-    inside = games.core_check(game, {"A": 1e6 + 1e-6, "B": 0.5e6 - 1e-6})
+    inside = solutions.core_check(game, {"A": 1e6 + 1e-6, "B": 0.5e6 - 1e-6})
     assert inside.in_core and inside.n_blocking == 0
-    outside = games.core_check(game, {"A": 1e6 + 0.01, "B": 0.5e6 - 0.01})
+    outside = solutions.core_check(game, {"A": 1e6 + 0.01, "B": 0.5e6 - 0.01})
     assert not outside.in_core and outside.n_blocking == 1 and outside.worst_coalition == frozenset({"A"})
 
 
@@ -399,9 +398,9 @@ def test_own_delivery_counts_only_a_members_own_external_and_in_house_lines() ->
             ("advice", "external purchase", "external", ("C",), "cases", 1_000.0),
             ("training", "host staff", "shared", ("A", "B"), "work_hours", 9_500.0),
             ("training", "shared licences (per head)", "shared", ("A",), "headcount", 500.0),
-            (tariffs.HOST_OVERHEAD, "host overhead", "host", ("A", "B", "C"), "work_hours", 6_000.0),
+            (cost_lines.HOST_OVERHEAD, "host overhead", "host", ("A", "B", "C"), "work_hours", 6_000.0),
         ],
-        columns=tariffs.LINE_COLUMNS,
+        columns=cost_lines.LINE_COLUMNS,
     )
     result = tariffs.tariff_table(hand_toy_scenario(), COSTS, cost_lines=lines)
     own = dict(zip(result.by_member["member"], result.by_member["own_delivery"], strict=True))
