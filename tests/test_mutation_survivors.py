@@ -390,3 +390,17 @@ def test_search_never_probes_below_a_floor_known_to_pass() -> None:
     calls, (low, high, probes) = _probes(4.01, 9.5, floor=4.0)
     assert calls == pytest.approx([9.5, 7.6, 7.6 / 1.875], rel=1e-12)
     assert (low, high, probes) == pytest.approx((4.0, 7.6 / 1.875, 3), rel=1e-12)
+
+
+def test_search_give_up_threshold_is_a_ten_thousandth_of_the_ceiling() -> None:
+    """The give-up point is observable: with nothing known to pass, a downward probe at or above 1e-4 x the ceiling
+    (0.001 here) is made, one below it is not. Guess 0.0015 fails; the next probe, 0.0015 / 1.25 = 0.0012, is above
+    0.001, so it is made and passes (threshold 0.0013): the search must bracket the threshold, not give up (a
+    threshold of 1.5e-4 x the ceiling would give up and return 0). Guess 0.00115 fails; the next probe, 0.00092, is
+    below 0.001, so the search gives up at once: (0, 0.00115, 1 probe) although 0.00092 would have passed."""
+    calls, (low, high, _) = _probes(0.0013, 0.0015)
+    assert calls[:2] == pytest.approx([0.0015, 0.0012], rel=1e-12)
+    assert 0.0012 <= low <= 0.0013 < high and high / low - 1 <= 0.03
+    calls, result = _probes(0.00095, 0.00115)
+    assert calls == pytest.approx([0.00115], rel=1e-12)
+    assert result == pytest.approx((0.0, 0.00115, 1), rel=1e-12)

@@ -52,13 +52,86 @@ class Target:
     module: str
     functions: tuple[str, ...]
     tests: tuple[str, ...]
+    # functions whose own fast tests differ from ``tests``: name -> pytest arguments (each function runs only the tests
+    # that cover it, so whole modules stay affordable)
+    own_tests: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
+    def tests_for(self, qualname: str) -> tuple[str, ...]:
+        return dict(self.own_tests).get(qualname, self.tests)
+
+
+_WHOLE = "tests/test_whole_module_mutants.py::test_"
+_TARIFF_TESTS = (
+    "tests/test_tariffs_hand.py",
+    "tests/test_mutation_survivors.py",
+    *(
+        _WHOLE + name
+        for name in (
+            "today_cost_lines_of_every_mode_by_hand",
+            "today_cost_lines_without_joint_purchasing_or_sharers",
+            "active_members_are_those_with_demand_in_scenario_order",
+            "today_cost_lines_split_pay_by_hours_even_under_an_hour_of_work",
+            "today_cost_lines_without_demand",
+            "core_check_of_a_one_player_game",
+            "cost_lines_naming_a_non_player_or_nobody_are_rejected",
+            "tariff_table_without_a_premium_has_no_premium_rows",
+            "core_check_names_the_worst_group_and_breaks_ties_by_size_then_order",
+            "own_delivery_counts_only_a_members_own_external_and_in_house_lines",
+        )
+    ),
+)
+_CATALOGUE_LINES_TESTS = (*_TARIFF_TESTS, _WHOLE + "catalogue_cost_lines_follow_the_options_they_are_given")
+_TARIFF_TABLE_TESTS = (*_TARIFF_TESTS, "tests/test_tariffs_default.py", "-k", "not cli_prints")
+_GAMES_TESTS = (
+    "tests/test_games_hand.py",
+    "tests/test_mutation_survivors.py",
+    "tests/test_whole_module_mutants.py::test_subadditivity_against_every_pair_of_disjoint_coalitions",
+    "tests/test_whole_module_mutants.py::test_completion_by_cheapest_partition_against_brute_force",
+    "tests/test_whole_module_mutants.py::test_scrb_by_hand",
+    "tests/test_whole_module_mutants.py::test_an_allocation_missing_a_player_names_it",
+    "tests/test_whole_module_mutants.py::test_core_tolerance_is_relative_to_the_largest_cost",
+    "tests/test_whole_module_mutants.py::test_core_check_of_a_one_player_game",
+)
+_GAMES_LP_TESTS = (*_GAMES_TESTS, "tests/test_games_properties.py")
+_ABSENCE_TESTS = (
+    "tests/test_forced_absence.py",
+    "tests/test_mutation_survivors.py",
+    "tests/test_whole_module_mutants.py::test_bank_holidays_by_hand",
+    "tests/test_whole_module_mutants.py::test_leave_blocks_of_a_small_and_a_split_pool",
+    "tests/test_whole_module_mutants.py::test_a_leave_block_can_start_on_any_whole_day_of_its_year",
+    "tests/test_whole_module_mutants.py::test_vacancies_are_the_renewal_process_of_the_same_draws",
+    "tests/test_whole_module_mutants.py::test_a_later_tenure_is_the_same_tenure_shifted",
+    "tests/test_whole_module_mutants.py::test_leftover_bank_holidays_join_the_leave_pool",
+    "tests/test_whole_module_mutants.py::test_the_first_person_in_post_starts_in_the_sickness_steady_state",
+    "tests/test_whole_module_mutants.py::test_a_forced_sickness_from_day_0_is_long_term_sickness_from_day_0",
+)
+_TIMELINE_TESTS = (*_ABSENCE_TESTS, "tests/test_simulation_absence.py", "-m", "not slow")
+_DEMAND_TESTS = ("tests/test_demand_arrivals.py", "tests/test_mutation_survivors.py")
+_KPI_TESTS = (
+    "tests/test_money_terms.py",
+    "tests/test_mutation_survivors.py",
+    "tests/test_kpis.py",
+    "-k",
+    "not real_run",
+)
 
 TARGETS: dict[str, Target] = {
     "kpis": Target(
         "model.simulation.kpis",
-        ("_cost_metrics", "non_pay_by_service", "member_active_months", "_staff_metrics"),
-        ("tests/test_money_terms.py", "tests/test_mutation_survivors.py", "tests/test_kpis.py", "-k", "not real_run"),
+        (
+            "_cost_metrics",
+            "non_pay_by_service",
+            "member_active_months",
+            "_staff_metrics",
+            "counted_cases",
+            "_wait_stats",
+            "_case_metrics",
+            "_reliability_metrics",
+            "_backlog_metrics",
+            "replication_kpis",
+            "month_label",
+        ),
+        _KPI_TESTS,
     ),
     "summary": Target(
         "model.simulation.summary",
@@ -67,32 +140,100 @@ TARGETS: dict[str, Target] = {
     ),
     "tariffs": Target(
         "model.fairness.tariffs",
-        ("today_contributions", "risk_premium_shares"),
-        ("tests/test_tariffs_hand.py", "tests/test_mutation_survivors.py"),
+        ("today_contributions", "risk_premium_shares", "core_check", "_check_lines", "tariff_table"),
+        _TARIFF_TESTS,
+        tuple((name, _TARIFF_TABLE_TESTS) for name in ("core_check", "_check_lines", "tariff_table")),
     ),
     "cost_lines": Target(
         "model.fairness.cost_lines",
-        ("_weights", "_spread", "_member_totals"),
-        ("tests/test_tariffs_hand.py", "tests/test_mutation_survivors.py"),
+        (
+            "_weights",
+            "_spread",
+            "_member_totals",
+            "member_usage",
+            "active_members",
+            "allocate_lines",
+            "build_game",
+            "today_cost_lines",
+            "catalogue_cost_lines",
+        ),
+        _TARIFF_TESTS,
+        (
+            ("today_cost_lines", _TARIFF_TABLE_TESTS),
+            ("catalogue_cost_lines", (*_TARIFF_TABLE_TESTS[:-2], *_CATALOGUE_LINES_TESTS[-1:], "-k", "not cli_prints")),
+        ),
     ),
     "games": Target(
         "model.fairness.games",
-        ("_subset_sums", "_popcount"),
-        ("tests/test_games_hand.py", "tests/test_mutation_survivors.py"),
+        ("_subset_sums", "_popcount", "airport_game", "CostGame.is_subadditive", "_cheapest_partition"),
+        _GAMES_TESTS,
+        (("_cheapest_partition", _GAMES_LP_TESTS),),
     ),
     "solutions": Target(
         "model.fairness.solutions",
-        ("_balance_exactly", "_shapley_weights", "_shapley_exact"),
-        ("tests/test_games_hand.py", "tests/test_mutation_survivors.py"),
+        (
+            "_balance_exactly",
+            "_shapley_weights",
+            "_shapley_exact",
+            "_allocation",
+            "_vector",
+            "shapley",
+            "_equal_costs",
+            "equal_split",
+            "proportional",
+            "scrb",
+            "excesses",
+            "core_check",
+            "_pass_lp",
+            "_solve",
+            "_row_space",
+            "_sequential_nucleolus",
+            "nucleolus",
+            "prenucleolus",
+            "per_capita_nucleolus",
+            "least_core_epsilon",
+            "core_is_nonempty",
+            "_lexicographic_closest",
+            "least_core",
+            "closest_core_allocation",
+        ),
+        _GAMES_TESTS,
+        tuple(
+            (name, _GAMES_LP_TESTS)
+            for name in (
+                "core_check",
+                "_pass_lp",
+                "_solve",
+                "_row_space",
+                "_sequential_nucleolus",
+                "nucleolus",
+                "prenucleolus",
+                "per_capita_nucleolus",
+                "least_core_epsilon",
+                "core_is_nonempty",
+                "_lexicographic_closest",
+                "least_core",
+                "closest_core_allocation",
+            )
+        ),
     ),
     "pooling": Target(
         "model.optimisation.pooling",
-        ("availability", "service_rate_per_fte", "queueing_budget_days", "pool_capacity"),
+        (
+            "availability",
+            "service_rate_per_fte",
+            "queueing_budget_days",
+            "pool_capacity",
+            "unreachable_reason",
+            "staffing_options",
+            "capacity_table",
+        ),
         ("tests/test_pooling.py", "tests/test_mutation_survivors.py"),
     ),
     "queueing": Target(
         "model.optimisation.queueing",
         (
+            "_check",
             "erlang_b",
             "erlang_c",
             "utilisation",
@@ -103,6 +244,7 @@ TARGETS: dict[str, Target] = {
             "mmc_wait_tail",
             "mmc_sojourn_tail",
             "mm1_mean_wait",
+            "square_root_staffing",
             "min_servers_for_wait",
             "max_arrival_rate",
         ),
@@ -115,51 +257,120 @@ TARGETS: dict[str, Target] = {
     ),
     "absence": Target(
         "model.simulation.absence",
-        ("merge", "subtract", "clip", "overlap", "sickness_episode_rates", "complement"),
-        ("tests/test_forced_absence.py", "tests/test_mutation_survivors.py"),
+        (
+            "merge",
+            "subtract",
+            "clip",
+            "overlap",
+            "sickness_episode_rates",
+            "complement",
+            "PostTimeline.days",
+            "bank_holiday_days",
+            "leave_blocks",
+            "vacancies",
+            "sickness_spans",
+            "scheduled_to_real",
+            "tenure_sickness",
+            "post_timeline",
+        ),
+        _ABSENCE_TESTS,
+        tuple(
+            (name, _TIMELINE_TESTS)
+            for name in (
+                "bank_holiday_days",
+                "leave_blocks",
+                "vacancies",
+                "sickness_spans",
+                "scheduled_to_real",
+                "tenure_sickness",
+                "post_timeline",
+            )
+        ),
     ),
     "demand": Target(
         "model.simulation.demand",
-        ("active_in_month", "expected_annual_demand", "base_rate_per_day", "window_days", "arrival_rate_per_day"),
-        ("tests/test_demand_arrivals.py", "tests/test_mutation_survivors.py"),
+        (
+            "active_in_month",
+            "expected_annual_demand",
+            "base_rate_per_day",
+            "window_days",
+            "arrival_rate_per_day",
+            "steady_state_month",
+            "quantile",
+            "calendar_month_index",
+            "expected_monthly_arrivals",
+            "thinned_arrivals",
+            "backlog_allocation",
+            "draw_attributes",
+            "case_batches",
+        ),
+        _DEMAND_TESTS,
     ),
 }
 
 # Survivors that cannot change any result, "module:function:description" -> reason (see docs/testing.md).
 EQUIVALENT: dict[str, str] = {
-    "kpis:_staff_metrics:line 223:45 0 -> 1": "every post of the staff table has the same window_days",
-    "kpis:_staff_metrics:line 224:49 Gt -> GtE": "the KPI window is at least a month (warm-up < horizon)",
-    "kpis:_staff_metrics:line 224:58 0 -> 1": "the KPI window is at least a month (warm-up < horizon)",
-    "kpis:_staff_metrics:line 240:52 Gt -> GtE": "no available days means no busy days: numpy 0/0 is NaN either way",
-    "kpis:_staff_metrics:line 246:57 Gt -> GtE": "no scheduled days means no sick days: numpy 0/0 is NaN either way",
-    "solutions:_shapley_exact:line 124:52 0.0 -> 1.0": "the weight of size n is never indexed (coalitions without i)",
-    "solutions:_balance_exactly:line 73:23 8 -> 9": "a 9th nudge: the sum is exact within the first two neighbours",
-    "solutions:_balance_exactly:line 79:58 Gt -> GtE": "error == 0 has already returned: the branch never sees 0",
-    "pooling:service_rate_per_fte:line 92:7 LtE -> Lt": "productivity 0 gives a rate of 0.0 through the formula too",
-    "pooling:pool_capacity:line 113:30 1e-09 -> 1.5000000000000002e-09": "float guard of ceil: FTEs are 0.5 steps",
-    "absence:merge:line 153:15 Gt -> GtE": "an equal end replaces the last interval with the same interval",
-    "absence:subtract:line 165:34 LtE -> Lt": "a removal ending at the start cuts nothing: current stays at start",
-    "absence:subtract:line 169:34 Lt -> LtE": "a removal starting at the end cuts nothing: the piece is the same",
-    "demand:active_in_month:line 40:8 return None": "None and False are both false wherever the flag is used",
-    "absence:sickness_episode_rates:line 196:7 LtE -> Lt": "s = 0 gives log1p(0) = 0: rates (0.0, -0.0) == (0, 0)",
-    "absence:complement:line 321:75 Gt -> GtE": "an empty [start, start) window has no uncovered part either way",
-    "calibration:search_capacity:line 299:14 Gt -> GtE": "exact float equality of a step down with the floor",
-    "calibration:search_capacity:line 300:30 Lt -> LtE": "exact float equality with a ten-thousandth of the ceiling",
-    "calibration:search_capacity:line 308:10 Gt -> GtE": "the bisection starts only after a pass: low > 0",
-    "calibration:search_capacity:line 308:22 Gt -> GtE": "exact float equality with the precision",
-    "queueing:mmc_wait_tail:line 83:7 LtE -> Lt": "at c mu = lambda the formula gives C e^0 = 1, the same answer",
-    "queueing:mmc_sojourn_tail:line 98:7 LtE -> Lt": "at theta = 0 the formula gives 1, the same answer",
-    "queueing:mmc_sojourn_tail:line 103:39 1e-09 -> 1.5000000000000002e-09": "both branches agree near theta = mu",
-    "queueing:min_servers_for_wait:line 130:23 10000 -> 10001": "the default search bound; no caller nears it",
-    "queueing:min_servers_for_wait:line 139:11 GtE -> Gt": "exact float equality with the target fraction",
-    "queueing:max_arrival_rate:line 151:23 1e-10 -> 1.5e-10": "bisection tolerance: moves the answer < 2e-10",
-    "queueing:max_arrival_rate:line 163:15 GtE -> Gt": "exact float equality with the target fraction",
-    "queueing:max_arrival_rate:line 166:17 Mult -> Div": "an idle probe either way (1e-12 x mu or 1e-12 / mu)",
-    "queueing:max_arrival_rate:line 166:17 1e-12 -> 1.5e-12": "an idle probe either way",
-    "queueing:max_arrival_rate:line 168:10 Gt -> GtE": "bisection stopping rule: one more halving at most",
-    "queueing:max_arrival_rate:line 168:23 Mult -> Div": "bisection tolerance: a tighter stop, same answer",
-    "queueing:max_arrival_rate:line 168:35 max -> min": "bisection tolerance: a tighter stop, same answer",
-    "queueing:max_arrival_rate:line 168:39 1.0 -> 1.5": "bisection tolerance: moves the answer < 2e-10",
+    "kpis:_staff_metrics:line +4:45 0 -> 1": "every post of the staff table has the same window_days",
+    "kpis:_staff_metrics:line +5:49 Gt -> GtE": "the KPI window is at least a month (warm-up < horizon)",
+    "kpis:_staff_metrics:line +5:58 0 -> 1": "the KPI window is at least a month (warm-up < horizon)",
+    "kpis:_staff_metrics:line +21:52 Gt -> GtE": "no available days means no busy days: numpy 0/0 is NaN either way",
+    "kpis:_staff_metrics:line +27:57 Gt -> GtE": "no scheduled days means no sick days: numpy 0/0 is NaN either way",
+    "solutions:_shapley_exact:line +8:52 0.0 -> 1.0": "the weight of size n is never indexed (coalitions without i)",
+    "solutions:_balance_exactly:line +18:23 8 -> 9": "a 9th nudge: the sum is exact within the first two neighbours",
+    "solutions:_balance_exactly:line +24:58 Gt -> GtE": "error == 0 has already returned: the branch never sees 0",
+    "pooling:service_rate_per_fte:line +6:7 LtE -> Lt": "productivity 0 gives a rate of 0.0 through the formula too",
+    "pooling:pool_capacity:line +10:30 1e-09 -> 1.5000000000000002e-09": "float guard of ceil: FTEs are 0.5 steps",
+    "absence:merge:line +5:15 Gt -> GtE": "an equal end replaces the last interval with the same interval",
+    "absence:subtract:line +5:34 LtE -> Lt": "a removal ending at the start cuts nothing: current stays at start",
+    "absence:subtract:line +9:34 Lt -> LtE": "a removal starting at the end cuts nothing: the piece is the same",
+    "demand:active_in_month:line +4:8 return None": "None and False are both false wherever the flag is used",
+    "absence:sickness_episode_rates:line +4:7 LtE -> Lt": "s = 0 gives log1p(0) = 0: rates (0.0, -0.0) == (0, 0)",
+    "absence:complement:line +2:75 Gt -> GtE": "an empty [start, start) window has no uncovered part either way",
+    "cost_lines:catalogue_cost_lines:line +82:71 1e-06 -> 1.5e-06": "tolerance of an internal check a correct run never trips",
+    "cost_lines:catalogue_cost_lines:line +82:85 0.01 -> 0.015": "tolerance of an internal check a correct run never trips",
+    "absence:leave_blocks:line +4:7 LtE -> Lt": "a pool of 0 days gives no block through the loop too",
+    "absence:leave_blocks:line +9:7 Gt -> GtE": "exact float equality of the remainder with 1e-9",
+    "absence:bank_holiday_days:line +6:64 1 -> 2": "one more month past the horizon: its holidays are all cut",
+    "cost_lines:today_cost_lines:line +87:11 Or -> And": "no in-house team or no in-house service: zero lines are dropped",
+    "cost_lines:today_cost_lines:line +87:11 LtE -> Lt": "a team costing 0 gives lines of 0, which are dropped",
+    "cost_lines:build_game:line +8:48 1 -> 2": "coalitions larger than the player set do not exist",
+    "tariffs:tariff_table:line +6:19 2 -> 3": "the number of workers never changes a result (same seed, same answer)",
+    "absence:leave_blocks:line +6:23 Add -> Sub": "float guard of floor: pool / 5 off an integer by far more than 1e-9",
+    "absence:leave_blocks:line +6:63 1e-09 -> 1.5000000000000002e-09": "float guard of floor (as above)",
+    "absence:leave_blocks:line +9:14 1e-09 -> 1.5000000000000002e-09": "float guard of the remainder",
+    "absence:leave_blocks:line +17:23 1 -> 2": "blocks are at most 5 days long, so span is at least 257, never 1",
+    "cost_lines:today_cost_lines:line +87:19 0 -> 1": "in practice: skips only an in-house team costing GBP 0-1 a year",
+    "absence:vacancies:line +9:11 GtE -> Gt": "exact float equality of a continuous draw with the horizon",
+    "absence:leave_blocks:line +18:34 64 -> 65": "a 65th placement attempt: only after 64 collisions (never here)",
+    "absence:tenure_sickness:line +5:26 0.0 -> 1.0": "default never used: post_timeline always passes the burn-in",
+    "absence:tenure_sickness:line +20:11 Gt -> GtE": "an empty episode [t, t) adds no day to any measure",
+    "solutions:core_check:line +12:10 Mult -> Div": "the sign is +1 or -1: x * s == x / s",
+    "solutions:core_check:line +14:25 LtE -> Lt": "slack > 0 always: only an exact float tie with it differs",
+    "solutions:core_check:line +17:26 GtE -> Gt": "slack > 0: the largest excess is tied with itself either way",
+    "solutions:core_check:line +25:26 Gt -> GtE": "exact float equality of an excess with the slack",
+    "solutions:scrb:line +19:7 LtE -> Lt": "the tolerance is positive: only an exact float tie with it differs",
+    "games:CostGame.is_subadditive:line +7:19 1 -> 2": "coalition 1 is a single player: it has no pair to check",
+    "games:CostGame.is_subadditive:line +8:19 1 -> 2": "every pair is visited twice (S, T and T, S): skipping one is not",
+    "games:CostGame.is_subadditive:line +10:15 Gt -> GtE": "exact float equality with the tolerance",
+    "solutions:scrb:line +19:45 1.0 -> 1.5": "in practice: only games whose every cost is below GBP 1.5",
+    "absence:post_timeline:line +56:64 Gt -> GtE": "an empty backfill interval [t, t) covers no day",
+    "calibration:search_capacity:line +25:14 Gt -> GtE": "exact float equality of a step down with the floor",
+    "calibration:search_capacity:line +26:30 Lt -> LtE": "exact float equality with a ten-thousandth of the ceiling",
+    "calibration:search_capacity:line +34:10 Gt -> GtE": "the bisection starts only after a pass: low > 0",
+    "calibration:search_capacity:line +34:22 Gt -> GtE": "exact float equality with the precision",
+    "queueing:mmc_wait_tail:line +4:7 LtE -> Lt": "at c mu = lambda the formula gives C e^0 = 1, the same answer",
+    "queueing:mmc_sojourn_tail:line +10:7 LtE -> Lt": "at theta = 0 the formula gives 1, the same answer",
+    "queueing:mmc_sojourn_tail:line +15:39 1e-09 -> 1.5000000000000002e-09": "both branches agree near theta = mu",
+    "queueing:min_servers_for_wait:line +5:23 10000 -> 10001": "the default search bound; no caller nears it",
+    "queueing:min_servers_for_wait:line +14:11 GtE -> Gt": "exact float equality with the target fraction",
+    "queueing:max_arrival_rate:line +6:23 1e-10 -> 1.5e-10": "bisection tolerance: moves the answer < 2e-10",
+    "queueing:max_arrival_rate:line +18:15 GtE -> Gt": "exact float equality with the target fraction",
+    "queueing:max_arrival_rate:line +21:17 Mult -> Div": "an idle probe either way (1e-12 x mu or 1e-12 / mu)",
+    "queueing:max_arrival_rate:line +21:17 1e-12 -> 1.5e-12": "an idle probe either way",
+    "queueing:max_arrival_rate:line +23:10 Gt -> GtE": "bisection stopping rule: one more halving at most",
+    "queueing:max_arrival_rate:line +23:23 Mult -> Div": "bisection tolerance: a tighter stop, same answer",
+    "queueing:max_arrival_rate:line +23:35 max -> min": "bisection tolerance: a tighter stop, same answer",
+    "queueing:max_arrival_rate:line +23:39 1.0 -> 1.5": "bisection tolerance: moves the answer < 2e-10",
 }
 
 _SWAPS: dict[type, type] = {
@@ -185,12 +396,16 @@ _COMPARE: dict[type, type] = {
 }
 
 
-def _describe(node: ast.AST, what: str) -> str:
-    return f"line {getattr(node, 'lineno', '?')}:{getattr(node, 'col_offset', '?')} {what}"
+def _mutations(tree: ast.Module) -> Iterator[tuple[str, Callable[[ast.AST], None], int]]:
+    """(description, apply(node), node index) for every mutation of the tree, in source order.
 
+    A description names the line RELATIVE to the function's ``def`` line ("line +12:30 Gt -> GtE", column 30), so
+    the keys of ``EQUIVALENT`` survive code moving elsewhere in the module or into another module."""
+    first = tree.body[0].lineno
 
-def _mutations(tree: ast.AST) -> Iterator[tuple[str, Callable[[ast.AST], None], int]]:
-    """(description, apply(node), node index) for every mutation of the tree, in source order."""
+    def _describe(node: ast.AST, what: str) -> str:
+        return f"line +{getattr(node, 'lineno', first) - first}:{getattr(node, 'col_offset', '?')} {what}"
+
     nodes = list(ast.walk(tree))
     for index, node in enumerate(nodes):
         if isinstance(node, ast.BinOp) and type(node.op) in _SWAPS:
@@ -306,18 +521,25 @@ def _alarm(signum: int, frame: Any) -> None:
     raise _Timeout
 
 
+TIMEOUTS = [0]  # mutants killed by the timeout (reported: a kill, but one worth a look)
+
+
 def _tests_pass(tests: tuple[str, ...], timeout: float) -> bool:
-    """Run the tests in this process, quietly; True if all passed in time."""
+    """Run the tests in this process, quietly; True if all passed in time.
+
+    The timeout is in CPU seconds of this process (``ITIMER_PROF``), not wall-clock seconds, so a machine busy with
+    other work does not turn a slow but passing test run into a kill."""
     _clear_caches()
-    signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, timeout)
+    signal.signal(signal.SIGPROF, _alarm)
+    signal.setitimer(signal.ITIMER_PROF, timeout)
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             code = pytest.main([*tests, "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-W", "ignore"])
     except _Timeout:
+        TIMEOUTS[0] += 1
         return False
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.setitimer(signal.ITIMER_PROF, 0)
     return code == 0
 
 
@@ -329,13 +551,26 @@ class Outcome:
     status: str  # "killed", "survived", "equivalent", "skipped"
 
 
-def run_target(name: str, target: Target, timeout: float, verbose: bool) -> list[Outcome]:
-    """Every mutant of every function of ``target``, one at a time; the original code restored after each."""
+def run_target(
+    name: str, target: Target, timeout: float, verbose: bool, only: list[str] | None = None
+) -> list[Outcome]:
+    """Every mutant of every function of ``target`` (or of the functions ``only``), one at a time; the original code
+    restored after each."""
     module = importlib.import_module(target.module)
     outcomes: list[Outcome] = []
-    if not _tests_pass(target.tests, timeout * 5):
-        raise SystemExit(f"{name}: the mapped tests fail WITHOUT any mutant: {' '.join(target.tests)}")
-    for qualname in target.functions:
+    functions = [f for f in target.functions if not only or f in only]
+    known = {
+        f"{name}:{qualname}:{description}"
+        for qualname in target.functions
+        for description, _, _ in _mutations(_function_tree(_resolve(module, qualname)))
+    }
+    for key in EQUIVALENT:
+        if key.startswith(f"{name}:") and key not in known:
+            print(f"  STALE equivalent key (no such mutant any more; re-check it): {key}", flush=True)
+    for tests in dict.fromkeys(target.tests_for(f) for f in functions):
+        if not _tests_pass(tests, timeout * 5):
+            raise SystemExit(f"{name}: the mapped tests fail WITHOUT any mutant: {' '.join(tests)}")
+    for qualname in functions:
         function = _resolve(module, qualname)
         original = function.__code__
         pristine = _function_tree(function)
@@ -351,7 +586,7 @@ def run_target(name: str, target: Target, timeout: float, verbose: bool) -> list
                 outcomes.append(Outcome(name, qualname, description, "skipped"))
                 continue
             try:
-                passed = _tests_pass(target.tests, timeout)
+                passed = _tests_pass(target.tests_for(qualname), timeout)
             finally:
                 function.__code__ = original
                 gc.collect()
@@ -359,23 +594,29 @@ def run_target(name: str, target: Target, timeout: float, verbose: bool) -> list
             outcomes.append(Outcome(name, qualname, description, status))
             if verbose or status == "survived":
                 print(f"  {status:10s} {qualname} {description}", flush=True)
+        mine = [o.status for o in outcomes if o.function == qualname]
+        counts = ", ".join(f"{mine.count(s)} {s}" for s in ("killed", "survived", "equivalent", "skipped"))
+        print(f"  -- {qualname}: {len(mine)} mutants: {counts}", flush=True)  # a partial run still tells something
     return outcomes
 
 
 MEMORY_LIMIT_BYTES = 6 * 1024**3
 
 
-def _child(name: str, timeout: float, verbose: bool) -> int:
+def _child(name: str, timeout: float, verbose: bool, only: list[str] | None = None) -> int:
     """Run one module's mutants in this process and print its counts as the last line (JSON).
 
     The address space is capped (``MEMORY_LIMIT_BYTES``): a mutated rate can ask for billions of arrivals, and on a
     shared machine the MemoryError it then raises (a kill) is far better than the kernel's out-of-memory killer."""
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
     start = time.perf_counter()
-    outcomes = run_target(name, TARGETS[name], timeout, verbose)
+    outcomes = run_target(name, TARGETS[name], timeout, verbose, only)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("killed", "survived", "equivalent", "skipped")}
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"total": len(outcomes), **counts, "seconds": time.perf_counter() - start, "peak_mb": peak_mb}))
+    seconds = time.perf_counter() - start
+    print(
+        json.dumps({"total": len(outcomes), **counts, "timeouts": TIMEOUTS[0], "seconds": seconds, "peak_mb": peak_mb})
+    )
     return 0
 
 
@@ -385,16 +626,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=15.0, help="seconds per mutant before it counts as killed")
     parser.add_argument("--list", action="store_true", help="list the mutants without running them")
     parser.add_argument("--verbose", action="store_true", help="print every mutant's outcome")
+    parser.add_argument("--function", action="append", help="only these functions of the module(s) (repeatable)")
     parser.add_argument("--child", choices=sorted(TARGETS), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     if args.child:
-        return _child(args.child, args.timeout, args.verbose)
+        return _child(args.child, args.timeout, args.verbose, args.function)
     names = args.module or list(TARGETS)
     if args.list:
         for name in names:
             module = importlib.import_module(TARGETS[name].module)
             for qualname in TARGETS[name].functions:
+                if args.function and qualname not in args.function:
+                    continue
                 for description, _, _ in _mutations(_function_tree(_resolve(module, qualname))):
                     print(f"{name}:{qualname}:{description}")
         return 0
@@ -403,23 +647,31 @@ def main(argv: list[str] | None = None) -> int:
         # one process per module: repeated in-process pytest sessions hold on to memory, a fresh process frees it
         print(f"== {name}: {', '.join(TARGETS[name].functions)}", flush=True)
         command = [sys.executable, __file__, "--child", name, "--timeout", str(args.timeout)]
-        child = subprocess.run(command + ["--verbose"] * args.verbose, capture_output=True, text=True, cwd=ROOT)
-        lines = child.stdout.rstrip().splitlines()
-        for line in lines[:-1]:
-            print(line, flush=True)
-        if child.returncode != 0 or not lines:
-            print(child.stderr[-2000:], flush=True)
+        command += [f"--function={f}" for f in args.function or ()]
+        child = subprocess.Popen(
+            command + ["--verbose"] * args.verbose, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+        )
+        assert child.stdout is not None and child.stderr is not None
+        lines = []
+        for line in child.stdout:  # survivors as they are found
+            lines.append(line.rstrip("\n"))
+            if not line.startswith("{"):
+                print(lines[-1], flush=True)
+        error = child.stderr.read()
+        if child.wait() != 0 or not lines:
+            print(error[-2000:], flush=True)
             return 1
         result = json.loads(lines[-1])
         scored = result["killed"] + result["survived"]
         score = result["killed"] / scored if scored else float("nan")
         rows.append((name, result, score))
     print()
-    print(f"{'module':12s} {'mutants':>7s} {'killed':>6s} {'surv.':>5s} {'equiv.':>6s} {'skip':>4s} {'score':>6s} time")
+    header = f"{'module':12s} {'mutants':>7s} {'killed':>6s} {'(by timeout)':>12s} {'surv.':>5s} {'equiv.':>6s}"
+    print(f"{header} {'skip':>4s} {'score':>6s} time")
     for name, r, score in rows:
         print(
-            f"{name:12s} {r['total']:7d} {r['killed']:6d} {r['survived']:5d} {r['equivalent']:6d} {r['skipped']:4d} "
-            f"{score:6.1%} {r['seconds']:.0f}s"
+            f"{name:12s} {r['total']:7d} {r['killed']:6d} {r['timeouts']:12d} {r['survived']:5d} {r['equivalent']:6d} "
+            f"{r['skipped']:4d} {score:6.1%} {r['seconds']:.0f}s"
         )
     return 0
 
