@@ -257,7 +257,7 @@ def run_measures(
     workers: int = 1,
     dask_address: str | None = None,
     breach_cost_gbp_per_case: float = 0.0,
-    progress: bool = False,
+    progress: bool | Callable[[int], object] = False,
 ) -> pd.DataFrame:
     """Simulate replications ``first .. first + n - 1`` (``n`` defaults to ``simulation.replications``) with the
     project's runner (``model.replications.multiple_replications``: in-process, local processes or Dask, identical
@@ -467,7 +467,7 @@ def compare(
     confidence: float = 0.95,
     breach_cost_gbp_per_case: float = 0.0,
     tariffs: bool = True,
-    progress: bool = False,
+    progress: bool | Callable[[int], object] = False,
     catalogue_options: Callable[[Scenario], Any] | None = None,
 ) -> Comparison:
     """Run ``base`` and ``whatif`` on the same replications with the same seed (common random numbers) and return
@@ -476,7 +476,9 @@ def compare(
 
     ``n`` defaults to the base scenario's ``simulation.replications``; ``seed`` to the base scenario's seed (used
     for BOTH scenarios). ``tariffs=False`` skips ``model.tariffs`` (it solves every coalition's catalogue: seconds
-    for five members, minutes for twelve); ``catalogue_options`` as in :func:`tariff_comparison`.
+    for five members, minutes for twelve); ``catalogue_options`` as in :func:`tariff_comparison`. ``progress``: a
+    tqdm bar (True) or a callable given the replications just finished, base's first then the what-if's (2 x ``n``
+    in all; more when late cases are priced).
     """
     chosen_seed = base.simulation.seed if seed is None else seed
     count = base.simulation.replications if n is None else n

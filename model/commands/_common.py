@@ -40,6 +40,12 @@ def add_results_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def recorded_argv(args: argparse.Namespace) -> list[str] | None:
+    """The command line a run folder's manifest records: ``args.argv`` when a caller other than the shell (the web
+    app) parsed an equivalent ``sharedhr`` command line, else None (``sys.argv``)."""
+    return getattr(args, "argv", None)
+
+
 def scenario_from_args(args: argparse.Namespace) -> Scenario:
     """Load the scenario named on the command line and apply its ``--set`` overrides."""
     scenario = load_scenario(args.scenario)

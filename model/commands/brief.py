@@ -23,10 +23,11 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
+from model.commands._common import add_results_argument, add_scenario_arguments, recorded_argv, scenario_from_args
 from model.errors import UserError
 from model.faults import BRIEF_SCRATCH_PATTERN, BRIEF_SCRATCH_PREFIX, remove_stale, report_removed
 from model.results import RunFolder, RunSubfolder
@@ -275,14 +276,26 @@ def brief_into(
     return files
 
 
-def run_brief(args: argparse.Namespace) -> int:
+@dataclass
+class BriefOutcome:
+    """Where ``sharedhr brief`` wrote the briefing: the run folder, its files (relative paths) and the status."""
+
+    scenario: Any
+    run_path: Path
+    files: dict[str, Path]
+    status: dict[str, Any]
+
+
+def brief_from_args(args: argparse.Namespace) -> BriefOutcome:
+    """Execute the briefing the parsed command line asks for into a new run folder (shared by the CLI and the web
+    app)."""
     scenario = scenario_from_args(args)
     if args.replications is not None and args.replications < 1:
         raise UserError(f"--replications must be at least 1, got {args.replications}")
     if args.workers < 1:
         raise UserError(f"--workers must be at least 1, got {args.workers}")
     seed = args.seed if args.seed is not None else scenario.simulation.seed
-    with RunFolder(scenario, command="brief", seed=seed, root=args.results_dir) as run:
+    with RunFolder(scenario, command="brief", seed=seed, root=args.results_dir, argv=recorded_argv(args)) as run:
         files = brief_into(
             run,
             args.scenario,
@@ -294,7 +307,13 @@ def run_brief(args: argparse.Namespace) -> int:
         )
         status = json.loads((run.working_dir / files["status"]).read_text(encoding="utf-8"))
     assert run.path is not None
-    folder = run.path.resolve()
+    return BriefOutcome(scenario, run.path, files, status)
+
+
+def run_brief(args: argparse.Namespace) -> int:
+    outcome = brief_from_args(args)
+    scenario, files, status = outcome.scenario, outcome.files, outcome.status
+    folder = outcome.run_path.resolve()
     print(f"Briefing for {scenario.name}")
     print(f"  HTML briefing:         {folder / files['html']}")
     print(f"  Excel tariff schedule: {folder / files['excel']}")

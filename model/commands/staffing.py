@@ -5,8 +5,12 @@ member would need on its own (see ``model.staffing``)."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
+from model.commands._common import add_results_argument, add_scenario_arguments, recorded_argv, scenario_from_args
 from model.commands._paired import fraction, money, print_table, stderr_progress
 from model.results import RunFolder
 
@@ -42,7 +46,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_staffing)
 
 
-def run_staffing(args: argparse.Namespace) -> int:
+@dataclass
+class StaffingOutcome:
+    """What ``sharedhr staffing`` computed and where it wrote it: the Erlang-C pools, the simulated sizing (None
+    with --analytic-only), each member alone, and the run folder."""
+
+    scenario: Any
+    sized: Any
+    pools: Any
+    result: Any
+    standalone: Any
+    run_path: Path
+
+
+def staffing_from_args(args: argparse.Namespace, progress: Callable[[str], None] | None = None) -> StaffingOutcome:
+    """Size the host team as the parsed command line asks and write the run folder (shared by the CLI and the web
+    app). ``progress`` receives one line per step (default: stderr unless --quiet)."""
     from model import staffing
 
     scenario = scenario_from_args(args)
@@ -61,10 +80,12 @@ def run_staffing(args: argparse.Namespace) -> int:
             max_evaluations=args.max_evaluations,
             seed=args.seed,
             workers=args.workers,
-            progress=stderr_progress(not args.quiet),
+            progress=progress if progress is not None else stderr_progress(not args.quiet),
         )
     standalone = result.standalone if result is not None else staffing.standalone_staffing(sized, args.fte_step)
-    with RunFolder(scenario, command="staffing", seed=args.seed, root=args.results_dir) as run:
+    with RunFolder(
+        scenario, command="staffing", seed=args.seed, root=args.results_dir, argv=recorded_argv(args)
+    ) as run:
         run.write_csv("analytic_pools.csv", pools)
         run.write_csv("standalone.csv", standalone)
         if result is not None:
@@ -81,6 +102,19 @@ def run_staffing(args: argparse.Namespace) -> int:
                     "notes": result.notes,
                 },
             )
+    assert run.path is not None
+    return StaffingOutcome(scenario, sized, pools, result, standalone, run.path)
+
+
+def run_staffing(args: argparse.Namespace) -> int:
+    outcome = staffing_from_args(args)
+    scenario, sized, pools, result, standalone = (
+        outcome.scenario,
+        outcome.sized,
+        outcome.pools,
+        outcome.result,
+        outcome.standalone,
+    )
     print(
         f"Scenario: {scenario.name}; KPI window: months {sized.simulation.warm_up_months}-{sized.simulation.horizon_months - 1}"
     )
@@ -108,5 +142,5 @@ def run_staffing(args: argparse.Namespace) -> int:
     )
     for note in result.notes if result is not None else []:
         print(f"note: {note}")
-    print(f"Results written to {run.path}")
+    print(f"Results written to {outcome.run_path}")
     return 0

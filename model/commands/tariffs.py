@@ -5,9 +5,12 @@ core to per-capita) with the core check -- would any group of members do better 
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
-from model.commands.optimise import add_verification_arguments
+from model.commands._common import add_results_argument, add_scenario_arguments, recorded_argv, scenario_from_args
+from model.commands.optimise import add_verification_arguments, verified_catalogue
 from model.errors import UserError
 from model.report import format_table
 from model.results import RunFolder
@@ -80,9 +83,22 @@ def risk_premium_from_args(args: argparse.Namespace, scenario: Scenario) -> tupl
     return premium, f"Host risk premium GBP {format_gbp(premium)} a year (given)" if premium else ""
 
 
-def run_tariffs(args: argparse.Namespace) -> int:
-    from model.commands.optimise import verified_catalogue
-    from model.tariffs import METHOD_LABELS, METHODS, format_gbp, tariff_table
+@dataclass
+class TariffsOutcome:
+    """What ``sharedhr tariffs`` computed (``model.tariffs.TariffResult``), the premium and where it was written."""
+
+    scenario: Scenario
+    result: Any
+    verified: Any
+    premium: float
+    premium_line: str
+    run_path: Path
+
+
+def tariffs_from_args(args: argparse.Namespace) -> TariffsOutcome:
+    """Compute the tariffs the parsed command line asks for and write the run folder (shared by the CLI and the web
+    app)."""
+    from model.tariffs import tariff_table
 
     scenario = scenario_from_args(args)
     premium, premium_line = risk_premium_from_args(args, scenario)
@@ -98,8 +114,18 @@ def run_tariffs(args: argparse.Namespace) -> int:
         command="tariffs",
         root=args.results_dir,
         extra_manifest={"host_risk_premium_gbp_per_year": premium, "risk_premium_source": str(args.risk_premium)},
+        argv=recorded_argv(args),
     ) as run:
         result.write(run)
+    assert run.path is not None
+    return TariffsOutcome(scenario, result, verified, premium, premium_line, run.path)
+
+
+def run_tariffs(args: argparse.Namespace) -> int:
+    from model.tariffs import METHOD_LABELS, METHODS, format_gbp
+
+    outcome = tariffs_from_args(args)
+    scenario, result, verified, premium_line = outcome.scenario, outcome.result, outcome.verified, outcome.premium_line
     totals = result.totals
     print(f"Scenario: {scenario.name} ({len(result.players)} members, host {result.host})")
     print(
@@ -142,5 +168,5 @@ def run_tariffs(args: argparse.Namespace) -> int:
     )
     for note in result.notes:
         print(f"Note: {note}")
-    print(f"\nResults written to {run.path}")
+    print(f"\nResults written to {outcome.run_path}")
     return 0
