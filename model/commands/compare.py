@@ -113,7 +113,7 @@ def compare_from_args(args: argparse.Namespace, progress: Callable[[int], object
         run.write_csv("static.csv", comparison.static)
         run.write_csv("changes.csv", comparison.changes)
         run.write_csv("tariffs.csv", comparison.tariffs)
-        run.write_json("comparison.json", {"whatif": label, "notes": comparison.notes})
+        run.write_json("comparison.json", {"whatif": label, "notes": comparison.notes, "core": comparison.core})
     assert run.path is not None
     return CompareOutcome(base, whatif_scenario, comparison, label, run.path)
 
