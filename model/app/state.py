@@ -99,3 +99,12 @@ def show_user_error(error: UserError) -> None:
     """One error box per problem line (Streamlit escapes the text)."""
     for line in error.problems:
         st.error(line)
+
+
+def sticky(widget: Callable[..., Any], label: str, name: str, default: Any, **kwargs: Any) -> Any:
+    """A number input or checkbox whose value survives a visit to another page (Streamlit forgets the state of
+    widgets that are not on the page): the last value is kept under ``keep:<name>`` in this session."""
+    kept = f"keep:{name}"
+    value = widget(label, value=st.session_state.get(kept, default), key=f"w:{name}", **kwargs)
+    st.session_state[kept] = value
+    return value

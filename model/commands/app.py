@@ -56,6 +56,8 @@ def streamlit_command(port: int, address: str = "127.0.0.1") -> list[str]:
         "false",
         "--client.toolbarMode",
         "viewer",
+        "--server.maxUploadSize",
+        "2",  # megabytes: the scenario file limit (model.safety.MAX_SCENARIO_BYTES)
     ]
 
 

@@ -14,10 +14,12 @@ st.title("Board pack")
 scenario = state.scenario_or_stop()
 
 cols = st.columns(3)
-replications = cols[0].number_input(
-    "Replications", min_value=2, max_value=1000, value=scenario.simulation.replications, step=5
-)
-seed = cols[1].number_input("Seed", min_value=0, value=scenario.simulation.seed, step=1)
+with cols[0]:
+    replications = state.sticky(
+        st.number_input, "Replications", "brief.n", scenario.simulation.replications, min_value=2, max_value=1000
+    )
+with cols[1]:
+    seed = state.sticky(st.number_input, "Seed", "brief.seed", scenario.simulation.seed, min_value=0, step=1)
 folder = state.results_dir()
 argv = actions.brief_argv(actions.save_input(scenario, folder), folder, int(replications), int(seed))
 st.caption("The same run from the command line:")

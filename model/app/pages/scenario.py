@@ -55,24 +55,45 @@ service_names = [service["name"] for service in draft["services"]]
 
 # --- members ------------------------------------------------------------------------------------------------------
 st.header("Members")
+MEMBER_COLUMNS = [2, 1, 1, 1, 1, 3]
+for col, heading in zip(
+    st.columns(MEMBER_COLUMNS),
+    ["Member", "Headcount (people)", "Staff FTE", "Joins in month", "Leaves in month (0 = stays)", "Services taken"],
+    strict=True,
+):
+    col.markdown(f"**{heading}**")
+HIDDEN = "collapsed"  # the column heading shows the label; the full label (member, unit) stays for screen readers
 for i, member in enumerate(draft["members"]):
     name = member["name"]
-    cols = st.columns([2, 1, 1, 1, 1, 3])
-    cols[0].markdown(f"**{text.plain(name)}**")
+    cols = st.columns(MEMBER_COLUMNS)
+    cols[0].markdown(text.plain(name))
     member["headcount"] = cols[1].number_input(
-        f"{name}: headcount (people)", value=int(member["headcount"]), step=1, key=state.key(f"m{i}.headcount")
+        f"{name}: headcount (people)",
+        value=int(member["headcount"]),
+        step=1,
+        key=state.key(f"m{i}.headcount"),
+        label_visibility=HIDDEN,
     )
     member["fte"] = cols[2].number_input(
-        f"{name}: staff FTE (whole-time equivalents)", value=float(member["fte"]), step=1.0, key=state.key(f"m{i}.fte")
+        f"{name}: staff FTE (whole-time equivalents)",
+        value=float(member["fte"]),
+        step=1.0,
+        key=state.key(f"m{i}.fte"),
+        label_visibility=HIDDEN,
     )
     member["join_month"] = cols[3].number_input(
-        f"{name}: joins in month (from start)", value=int(member["join_month"]), step=1, key=state.key(f"m{i}.join")
+        f"{name}: joins in month (from start)",
+        value=int(member["join_month"]),
+        step=1,
+        key=state.key(f"m{i}.join"),
+        label_visibility=HIDDEN,
     )
     leave = cols[4].number_input(
         f"{name}: leaves in month (0 = stays)",
         value=int(member["leave_month"] or 0),
         step=1,
         key=state.key(f"m{i}.leave"),
+        label_visibility=HIDDEN,
     )
     member["leave_month"] = int(leave) if leave else None
     taken = member["services"] if member["services"] is not None else service_names
@@ -81,6 +102,7 @@ for i, member in enumerate(draft["members"]):
         service_names,
         default=[s for s in taken if s in service_names],
         key=state.key(f"m{i}.services"),
+        label_visibility=HIDDEN,
     )
     member["services"] = None if member["services"] is None and selected == service_names else selected
     show_problems(f"members[{i}]")
@@ -113,31 +135,51 @@ show_problems("absence")
 
 # --- demand and KPI targets per service ---------------------------------------------------------------------------
 st.header("Demand and KPI targets per service")
+SERVICE_COLUMNS = [2, 1, 1, 1, 1]
+for col, heading in zip(
+    st.columns(SERVICE_COLUMNS),
+    [
+        "Service",
+        "Demand (cases per 1,000 staff per year)",
+        "KPI target (working days)",
+        "KPI share within target (0-1)",
+        "KPI reliability (share of reviews met, 0-1)",
+    ],
+    strict=True,
+):
+    col.markdown(f"**{heading}**")
 for j, service in enumerate(draft["services"]):
     name = service["name"]
     kpi = service["kpi"]
-    cols = st.columns([2, 1, 1, 1, 1])
-    cols[0].markdown(f"**{text.plain(name)}**")
+    cols = st.columns(SERVICE_COLUMNS)
+    cols[0].markdown(text.plain(name))
     service["demand_per_1000_headcount_per_year"] = cols[1].number_input(
         f"{name}: demand (cases per 1,000 staff per year)",
         value=float(service["demand_per_1000_headcount_per_year"]),
         step=1.0,
         key=state.key(f"s{j}.demand"),
+        label_visibility=HIDDEN,
     )
     kpi["target_days"] = cols[2].number_input(
-        f"{name}: KPI target (working days)", value=float(kpi["target_days"]), step=1.0, key=state.key(f"s{j}.days")
+        f"{name}: KPI target (working days)",
+        value=float(kpi["target_days"]),
+        step=1.0,
+        key=state.key(f"s{j}.days"),
+        label_visibility=HIDDEN,
     )
     kpi["target_fraction"] = cols[3].number_input(
         f"{name}: KPI share within target (0-1)",
         value=float(kpi["target_fraction"]),
         step=0.01,
         key=state.key(f"s{j}.fraction"),
+        label_visibility=HIDDEN,
     )
     kpi["reliability"] = cols[4].number_input(
         f"{name}: KPI reliability (share of reviews met, 0-1)",
         value=float(kpi["reliability"]),
         step=0.05,
         key=state.key(f"s{j}.reliability"),
+        label_visibility=HIDDEN,
     )
     show_problems(f"services[{j}].demand_per_1000_headcount_per_year", f"services[{j}].kpi")
 

@@ -13,10 +13,18 @@ st.title("Staffing")
 scenario = state.scenario_or_stop()
 
 cols = st.columns(3)
-probability = cols[0].number_input(
-    "Required P(KPI met over the year) per KPI (0-1)", min_value=0.5, max_value=0.99, value=0.9, step=0.05
-)
-simulate = cols[1].checkbox("Confirm by simulation (slower)", value=False, key="staffing_simulate")
+with cols[0]:
+    probability = state.sticky(
+        st.number_input,
+        "Required P(KPI met over the year) per KPI (0-1)",
+        "staffing.probability",
+        0.9,
+        min_value=0.5,
+        max_value=0.99,
+        step=0.05,
+    )
+with cols[1]:
+    simulate = state.sticky(st.checkbox, "Confirm by simulation (slower)", "staffing.simulate", False)
 folder = state.results_dir()
 argv = actions.staffing_argv(actions.save_input(scenario, folder), folder, float(probability), simulate)
 st.caption("The same run from the command line:")

@@ -12,11 +12,12 @@ state.ensure()
 st.title("Tariffs")
 scenario = state.scenario_or_stop()
 
-calibrated = st.checkbox(
+calibrated = state.sticky(
+    st.checkbox,
     "Simulator-calibrated coalition costs (slower)",
-    value=False,
+    "tariffs.calibrated",
+    False,
     help="As `sharedhr tariffs` does by default; off: Erlang-C capacity (`--capacity analytic --no-verify`).",
-    key="tariffs_calibrated",
 )
 folder = state.results_dir()
 argv = actions.tariffs_argv(actions.save_input(scenario, folder), folder, calibrated=calibrated)

@@ -94,14 +94,20 @@ else:
 # --- settings and run ---------------------------------------------------------------------------------------------
 st.header("Run")
 cols = st.columns(4)
-replications = cols[0].number_input("Paired replications", min_value=2, max_value=1000, value=20, step=5)
-seed = cols[1].number_input("Seed", min_value=0, value=scenario.simulation.seed, step=1)
-workers = cols[2].number_input("Worker processes", min_value=1, max_value=64, value=2, step=1)
-calibrated = cols[3].checkbox(
-    "Simulator-calibrated coalition costs (slower)",
-    value=False,
-    help="Tariffs from calibrated, verified capacity, as `sharedhr compare` does by default; off: Erlang C.",
-)
+with cols[0]:
+    replications = state.sticky(st.number_input, "Paired replications", "whatif.n", 20, min_value=2, max_value=1000)
+with cols[1]:
+    seed = state.sticky(st.number_input, "Seed", "whatif.seed", scenario.simulation.seed, min_value=0, step=1)
+with cols[2]:
+    workers = state.sticky(st.number_input, "Worker processes", "whatif.workers", 2, min_value=1, max_value=64)
+with cols[3]:
+    calibrated = state.sticky(
+        st.checkbox,
+        "Simulator-calibrated coalition costs (slower)",
+        "whatif.calibrated",
+        False,
+        help="Tariffs from calibrated, verified capacity, as `sharedhr compare` does by default; off: Erlang C.",
+    )
 
 argv: list[str] | None = None
 if changes:
