@@ -229,8 +229,18 @@ def adopted_tariff_column(scenario: Scenario) -> str:
     return TARIFF_COLUMN[scenario.tariff.method]
 
 
-def gain_or_loss(difference: float, tolerance_gbp: float = 0.5) -> str:
-    """'pays less' / 'pays more' / 'no change' for a tariff change in pounds per year (what-if minus base)."""
+def gain_or_loss(before: float, after: float, tolerance_gbp: float = 0.5) -> str:
+    """Who gains and who loses from a member's tariff before and after (pounds per year; NaN when it is not a member
+    of the partnership at the steady-state month of that scenario)."""
+    import math
+
+    if math.isnan(after) and not math.isnan(before):
+        return "not a member in the what-if"
+    if math.isnan(before) and not math.isnan(after):
+        return "new member in the what-if"
+    difference = after - before
+    if math.isnan(difference):
+        return "not a member"
     if difference < -tolerance_gbp:
         return "gains: pays less"
     if difference > tolerance_gbp:

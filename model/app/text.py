@@ -1,6 +1,7 @@
 """Showing text that came from input (scenario names, sources, error messages) safely: Streamlit escapes HTML in
 markdown, and :func:`plain` also escapes markdown syntax, so a name like ``[x](javascript:...)`` or ``*bold*`` is
-shown as typed. Tables (``st.table``, ``st.dataframe``) and ``st.code`` show text as text."""
+shown as typed. ``st.table`` renders its cells as markdown too, so tables go through :func:`table`; ``st.code``
+shows text as text. Nothing is ever shown with ``unsafe_allow_html``."""
 
 from __future__ import annotations
 
@@ -31,3 +32,20 @@ def percent(value: float, signed: bool = False) -> str:
     if value is None or pd.isna(value):
         return "-"
     return f"{value:+.1%}" if signed else f"{value:.1%}"
+
+
+def table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` for ``st.table``: every text cell and column name escaped with :func:`plain`."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if shown[column].dtype == object or pd.api.types.is_string_dtype(shown[column]):
+            shown[column] = [plain(v) if isinstance(v, str) else v for v in shown[column]]
+    shown.columns = [plain(c) for c in shown.columns]
+    return shown
+
+
+def show_table(frame: pd.DataFrame) -> None:
+    """``st.table`` of ``frame`` with its text escaped (:func:`table`)."""
+    import streamlit as st
+
+    st.table(table(frame))

@@ -44,17 +44,17 @@ st.caption(f"Run folder: {text.plain(outcome.run_path)}")
 if outcome.result is not None:
     st.subheader(f"Host team meeting every KPI with probability {outcome.result.probability:.0%} (simulated)")
     roles = outcome.result.roles[["role", "today_fte", "erlang_fte", "simulated_fte", "people", "cost_gbp_per_year"]]
-    st.table(roles.assign(cost_gbp_per_year=[text.pounds(v) for v in roles["cost_gbp_per_year"]]))
+    text.show_table(roles.assign(cost_gbp_per_year=[text.pounds(v) for v in roles["cost_gbp_per_year"]]))
     for note in outcome.result.notes:
         st.caption(text.plain(note))
 else:
     st.subheader("Host team per role pool (Erlang C, demand at the steady-state month)")
     pools = outcome.pools[["role", "services", "cases_per_year", "offered_load_fte", "erlang_fte"]]
-    st.table(pools.assign(cases_per_year=[f"{v:,.0f}" for v in pools["cases_per_year"]]))
+    text.show_table(pools.assign(cases_per_year=[f"{v:,.0f}" for v in pools["cases_per_year"]]))
 
 st.subheader("Economies of scale: each member alone against the pooled team")
 standalone = outcome.standalone[["team", "fte", "people", "people_generalists", "cost_gbp_per_year"]]
-st.table(
+text.show_table(
     standalone.assign(
         fte=[f"{v:.1f}" for v in standalone["fte"]],
         cost_gbp_per_year=[text.pounds(v) for v in standalone["cost_gbp_per_year"]],

@@ -53,7 +53,7 @@ shown = members.rename(columns={m: actions.method_label(m) for m in members.colu
 for column in shown.columns:
     if column not in ("member", "headcount"):
         shown[column] = [text.pounds(v) for v in shown[column]]
-st.table(shown)
+text.show_table(shown)
 
 st.subheader("Per service")
 methods = [m for m in dict.fromkeys(result.by_member_service["method"])]
@@ -61,7 +61,7 @@ method = st.selectbox(
     "Method", methods, format_func=actions.method_label, index=methods.index("per_capita"), key="tariffs_method"
 )
 matrix = result.service_matrix(method)
-st.table(matrix.map(text.pounds).reset_index())
+text.show_table(matrix.map(text.pounds).reset_index())
 
 st.subheader("Would any group of members do better alone? (core check)")
 core = result.core

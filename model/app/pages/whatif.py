@@ -196,7 +196,7 @@ table = headline[["measure", "service", "member"]].copy()
 for column in columns:
     table[column] = [shown(m, column, v) for m, v in zip(headline["measure"], headline[column], strict=True)]
 table["interval excludes 0"] = ["yes" if s else "" for s in headline["significant"]]
-st.table(table)
+text.show_table(table)
 
 st.subheader("Each member's invoice, what-if minus base (GBP per year)")
 invoices = diffs[diffs["measure"] == "invoice_gbp_per_year"].copy()
@@ -244,8 +244,8 @@ tariffs = comparison.tariffs
 if len(tariffs):
     st.subheader("Tariff per member, before and after (GBP per year, no risk premium)")
     adopted = tariffs[tariffs["method"] == actions.adopted_tariff_column(scenario)].copy()
-    adopted["who"] = [actions.gain_or_loss(d) for d in adopted["difference"]]
-    st.table(
+    adopted["who"] = [actions.gain_or_loss(b, w) for b, w in zip(adopted["base"], adopted["whatif"], strict=True)]
+    text.show_table(
         pd.DataFrame(
             {
                 "member": adopted["member"],
@@ -258,7 +258,7 @@ if len(tariffs):
     )
     st.caption(f"Method: the scenario's tariff method ({text.plain(scenario.tariff.method)}). Every method:")
     every = tariffs.pivot_table(index="member", columns="method", values="difference", sort=False).reset_index()
-    st.table(every.assign(**{c: [text.money(v) for v in every[c]] for c in every.columns if c != "member"}))
+    text.show_table(every.assign(**{c: [text.money(v) for v in every[c]] for c in every.columns if c != "member"}))
 
 core = comparison.core.get("whatif") if comparison.core else None
 if core:
