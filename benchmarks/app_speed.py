@@ -129,7 +129,11 @@ def main() -> int:
                 f"{rendered / reference:.1f} x the CLI's start-up; {verdict} the {START_TARGET_S:.0f} s target"
             )
 
+        import logging
+
         from streamlit.testing.v1 import AppTest
+
+        logging.disable(logging.WARNING)  # AppTest's "bare mode" warnings are not results
 
         from model.app import actions
         from model.cli import main as cli

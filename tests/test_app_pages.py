@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shlex
 import time
 from collections.abc import Iterator
@@ -365,6 +366,8 @@ def test_board_pack_page_shows_the_briefing_and_offers_both_downloads(
     assert labels == ["Download briefing.html", "Download tariffs.xlsx"]
     frames = app.get("iframe")
     assert frames and "Board briefing" in frames[0].proto.srcdoc
+    assert "<script" in (run / "briefing.html").read_text() and "cdnjs" in (run / "briefing.html").read_text()
+    assert "https://" not in "".join(re.findall(r"<script[^>]*>", frames[0].proto.srcdoc))  # nothing from outside
 
 
 def test_app_command_serves_locally_headless_without_usage_statistics(capsys: pytest.CaptureFixture[str]) -> None:

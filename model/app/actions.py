@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -295,6 +296,16 @@ def tariffs_workbook(scenario: Scenario, result: Any) -> bytes:
     with tempfile.TemporaryDirectory(prefix="sharedhr-app-") as scratch:
         path = excel.write_tariff_schedule(Path(scratch) / "tariffs.xlsx", schedule, summary, notes)
         return path.read_bytes()
+
+
+_REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=[\"']https?://[^>]*>\s*</script>", re.IGNORECASE)
+
+
+def offline_html(html: str) -> str:
+    """The briefing HTML as the app shows it: without scripts loaded from other sites (nbconvert's page links
+    MathJax and require.js on a CDN; the briefing needs neither), so showing it fetches nothing from outside this
+    machine. The downloaded file is the run folder's, unchanged."""
+    return _REMOTE_SCRIPT.sub("", html)
 
 
 # --- commands ---------------------------------------------------------------------------------------------------

@@ -50,5 +50,5 @@ cols[1].download_button(
 for line in outcome.status.get("missing", []):
     st.warning(text.plain(line))
 # The briefing HTML is the one `sharedhr brief` writes (input text escaped there, tests/test_briefing_xss.py); it is
-# shown in a sandboxed iframe, not inserted into this page.
-components.html(html.decode("utf-8"), height=900, scrolling=True)
+# shown in an iframe, not inserted into this page, without the CDN scripts nbconvert links (actions.offline_html).
+components.html(actions.offline_html(html.decode("utf-8")), height=900, scrolling=True)
