@@ -154,6 +154,23 @@ def test_bad_input_shows_its_field_path_next_to_the_input_and_nothing_is_lost(ap
     assert app.session_state["draft"]["members"][1]["headcount"] == 200
 
 
+def test_a_member_added_on_the_page_is_validated_and_reaches_the_download(app: AppTest, tmp_path: Path) -> None:
+    app.text_input[0].input("Delta CCG")
+    inputs = {w.label: w for w in app.number_input if not (w.key or "").startswith("v")}
+    inputs["Headcount (people)"].set_value(120)
+    inputs["Staff FTE"].set_value(200.0)  # more FTE than people: a field error on the new member
+    inputs["Leaves in month (0 = stays)"].set_value(6)
+    next(b for b in app.button if b.label == "Add member").click().run()
+    assert [m["name"] for m in app.session_state["draft"]["members"]][-1] == "Delta CCG"
+    assert "members[3]: fte (200.0) cannot exceed headcount (120)" in errors(app)
+    widget(app, ":m3.fte").set_value(100.0).run()
+    assert not errors(app)
+    downloaded = tmp_path / "with_delta.toml"
+    downloaded.write_text(app.session_state["download_toml"], encoding="utf-8")
+    delta = load_scenario(downloaded).member("Delta CCG")
+    assert (delta.headcount, delta.fte, delta.join_month, delta.leave_month) == (120, 100.0, 0, 6)
+
+
 def test_upload_of_malformed_toml_says_why_and_keeps_the_draft_then_a_valid_upload_replaces_it(app: AppTest) -> None:
     widget(app, ":m1.headcount").set_value(210).run()
     app.file_uploader(key="upload").upload("broken.toml", b'name = "x"\nmembers = [\n', "application/toml").run()

@@ -71,6 +71,23 @@ def validate(draft: dict[str, Any]) -> tuple[Scenario | None, list[str]]:
         return None, [line.removeprefix(prefix) for line in error.problems]
 
 
+def new_member(name: str, headcount: int, fte: float, join_month: int, leave_month: int) -> dict[str, Any]:
+    """A member for a draft, taking every service (``services`` unset), shared; leave month 0 means it stays. The
+    draft's validation judges it like any other member (a bad name or an FTE above headcount is a field error)."""
+    return {
+        "name": name.strip(),
+        "headcount": int(headcount),
+        "fte": float(fte),
+        "join_month": int(join_month),
+        "leave_month": int(leave_month) or None,
+        "services": None,
+        "service_start_month": {},
+        "provision": {},
+        "in_house_fte": {},
+        "source": "added in the sharedhr workbench",
+    }
+
+
 def problems_at(problems: list[str], *prefixes: str) -> list[str]:
     """The problems whose field path is one of ``prefixes`` or lies inside one (``members[1]`` matches
     ``members[1].headcount: ...`` and ``members[1]: ...``, not ``members[10]...``)."""

@@ -107,6 +107,17 @@ for i, member in enumerate(draft["members"]):
     member["services"] = None if member["services"] is None and selected == service_names else selected
     show_problems(f"members[{i}]")
 
+with st.expander("Add a member"), st.form("add_member", clear_on_submit=True):
+    cols = st.columns([2, 1, 1, 1, 1])
+    new_name = cols[0].text_input("New member's name")
+    new_headcount = cols[1].number_input("Headcount (people)", value=100, step=1)
+    new_fte = cols[2].number_input("Staff FTE", value=90.0, step=1.0)
+    new_join = cols[3].number_input("Joins in month (from start)", value=0, step=1)
+    new_leave = cols[4].number_input("Leaves in month (0 = stays)", value=0, step=1)
+    if st.form_submit_button("Add member"):
+        draft["members"].append(actions.new_member(new_name, new_headcount, new_fte, new_join, new_leave))
+        st.rerun()
+
 # --- absence ------------------------------------------------------------------------------------------------------
 st.header("Absence of host staff")
 absence = draft["absence"]
