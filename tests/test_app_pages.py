@@ -397,3 +397,17 @@ def test_app_command_serves_locally_headless_without_usage_statistics(capsys: py
     assert main(["app", "--port", "0"]) == 2
     assert main(["app", str(SMALL.parent / "missing.toml")]) == 2
     assert "missing.toml: no such scenario file" in capsys.readouterr().err
+
+
+def test_input_text_is_shown_as_typed_never_as_markdown_or_html(app: AppTest) -> None:
+    from model.app.text import plain
+
+    hostile = "[click](javascript:alert(1)) *bold* <img src=x onerror=alert(2)> `code` # title"
+    escaped = plain(hostile)
+    assert unescaped(escaped) == hostile
+    assert re.search(r"(?<!\\)[\[\]()*`<>#]", escaped) is None  # every markdown character escaped
+    # A rejected upload echoes the bad value in its message: shown escaped.
+    data = SMALL.read_text().replace('name = "Gamma CCG"', 'name = "[x](javascript:alert(1))"')
+    app.file_uploader(key="upload").upload("hostile.toml", data.encode(), "application/toml").run()
+    shown = [e.value for e in app.error if "javascript" in e.value]
+    assert shown and all("\\[x\\]\\(javascript\\:alert\\(1\\)\\)" in line for line in shown)
