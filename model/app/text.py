@@ -5,9 +5,12 @@ shows text as text. Nothing is ever shown with ``unsafe_allow_html``."""
 
 from __future__ import annotations
 
+import math
 import re
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is not imported for the Scenario page: the first page renders sooner
+    import pandas as pd
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
@@ -17,19 +20,23 @@ def plain(value: object) -> str:
     return _MARKDOWN.sub(r"\\\1", str(value))
 
 
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def money(value: float) -> str:
     """Whole pounds with thousands separators and a sign for differences, or '-' when missing."""
-    return "-" if value is None or pd.isna(value) else f"{value:+,.0f}"
+    return "-" if _missing(value) else f"{value:+,.0f}"
 
 
 def pounds(value: float) -> str:
     """Whole pounds with thousands separators, or '-' when missing."""
-    return "-" if value is None or pd.isna(value) else f"{value:,.0f}"
+    return "-" if _missing(value) else f"{value:,.0f}"
 
 
 def percent(value: float, signed: bool = False) -> str:
     """A fraction as a percentage with one decimal."""
-    if value is None or pd.isna(value):
+    if _missing(value):
         return "-"
     return f"{value:+.1%}" if signed else f"{value:.1%}"
 
@@ -38,7 +45,7 @@ def table(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` for ``st.table``: every text cell and column name escaped with :func:`plain`."""
     shown = frame.copy()
     for column in shown.columns:
-        if shown[column].dtype == object or pd.api.types.is_string_dtype(shown[column]):
+        if any(isinstance(v, str) for v in shown[column]):
             shown[column] = [plain(v) if isinstance(v, str) else v for v in shown[column]]
     shown.columns = [plain(c) for c in shown.columns]
     return shown
