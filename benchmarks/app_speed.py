@@ -136,7 +136,7 @@ def main() -> int:
         logging.disable(logging.WARNING)  # AppTest's "bare mode" warnings are not results
 
         from model.app import actions
-        from model.cli import main as cli
+        from model.commands.cli import main as cli
 
         app = AppTest.from_file(str(MAIN), default_timeout=600).run()
         app.switch_page("pages/whatif.py").run()

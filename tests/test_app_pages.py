@@ -20,9 +20,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from model.app import actions
-from model.cli import main
 from model.commands.brief import BriefOutcome
-from model.results import portable_argv
+from model.commands.cli import main
+from model.reporting import portable_argv
 from model.scenario import DEFAULT_SCENARIO, apply_overrides, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,12 +21,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from model.errors import ScenarioError, UserError
-from model.safety import MAX_SCENARIO_BYTES, decode_text, parse_toml, write_text_atomically
-from model.scenario import DEFAULT_SCENARIO, Scenario, load_scenario, scenario_from_dict
-from model.units import WORKING_DAYS_PER_MONTH
+from model.commands.app import SCENARIO_ENV
+from model.scenario import (
+    DEFAULT_SCENARIO,
+    WORKING_DAYS_PER_MONTH,
+    Scenario,
+    ScenarioError,
+    UserError,
+    load_scenario,
+    scenario_from_dict,
+    write_text_atomically,
+)
+from model.scenario.files import MAX_SCENARIO_BYTES, decode_text, parse_toml
 
-SCENARIO_ENV = "SHAREDHR_APP_SCENARIO"
 INPUTS_FOLDER = "_app_scenarios"  # under the results root; a scenario's slug never starts with "_"
 ORIGIN = "scenario"
 
@@ -102,7 +109,7 @@ def problems_at(problems: list[str], *prefixes: str) -> list[str]:
 
 def toml_text(scenario: Scenario) -> str:
     """``scenario`` as a TOML file that ``sharedhr validate`` accepts."""
-    from model.verification import scenario_toml
+    from model.optimisation.verification import scenario_toml
 
     return scenario_toml(
         scenario,
@@ -242,7 +249,7 @@ def whatif_overrides(scenario: Scenario, changes: list[Change]) -> list[str]:
 
 def adopted_tariff_column(scenario: Scenario) -> str:
     """The ``method`` value in a comparison's tariff table that is the scenario's own tariff method."""
-    from model.whatif import TARIFF_COLUMN
+    from model.risk.whatif import TARIFF_COLUMN
 
     return TARIFF_COLUMN[scenario.tariff.method]
 
@@ -267,15 +274,15 @@ def gain_or_loss(before: float, after: float, tolerance_gbp: float = 0.5) -> str
 
 
 def method_label(method: str) -> str:
-    """The readable name of a tariff method (``model.tariffs.METHOD_LABELS``)."""
-    from model.tariffs import METHOD_LABELS
+    """The readable name of a tariff method (``model.fairness.cost_lines.METHOD_LABELS``)."""
+    from model.fairness.cost_lines import METHOD_LABELS
 
     return METHOD_LABELS.get(method, method.replace("_", " "))
 
 
 def per_capita_rates(scenario: Scenario, result: Any) -> dict[str, float]:
     """Pounds per head per year: ``efficient`` = the per-capita method's total (c(N)) over the members' headcount,
-    ``today`` = the total of today's contributions over the same headcount (``model.tariffs.TariffResult``)."""
+    ``today`` = the total of today's contributions over the same headcount (``model.fairness.tariffs.TariffResult``)."""
     table = result.by_member
     heads = float(table["headcount"].sum())
     if not heads:
@@ -287,12 +294,12 @@ def per_capita_rates(scenario: Scenario, result: Any) -> dict[str, float]:
 
 
 def tariffs_workbook(scenario: Scenario, result: Any) -> bytes:
-    """The finance workbook (``model.excel``: schedule by member and service of the scenario's tariff method,
+    """The finance workbook (``model.reporting.excel``: schedule by member and service of the scenario's tariff method,
     summary of every method, notes) of a ``TariffResult``, as bytes to download."""
     import tempfile
 
-    from model import excel
-    from model.tariffs import METHODS
+    from model.fairness.cost_lines import METHODS
+    from model.reporting import write_tariff_schedule
 
     method = scenario.tariff.method if scenario.tariff.method in set(result.by_member_service["method"]) else "today"
     schedule = result.service_matrix(method)
@@ -311,7 +318,7 @@ def tariffs_workbook(scenario: Scenario, result: Any) -> bytes:
         ("Cost source", result.cost_source),
     ]
     with tempfile.TemporaryDirectory(prefix="sharedhr-app-") as scratch:
-        path = excel.write_tariff_schedule(Path(scratch) / "tariffs.xlsx", schedule, summary, notes)
+        path = write_tariff_schedule(Path(scratch) / "tariffs.xlsx", schedule, summary, notes)
         return path.read_bytes()
 
 
@@ -401,7 +408,7 @@ def cache_key(argv: list[str]) -> tuple[str, ...]:
 def run_command(argv: list[str], progress: Callable[..., object] | None = None) -> Any:
     """Parse ``argv`` with the CLI's own parser and run the command's ``*_from_args`` function, recording
     ``sharedhr`` + ``argv`` in the manifest. Returns the command's outcome (run folder path and results)."""
-    from model.cli import build_parser
+    from model.commands.cli import build_parser
 
     args = build_parser().parse_args(argv)
     args.argv = ["sharedhr", *argv]

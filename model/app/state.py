@@ -1,7 +1,7 @@
 """Per-session state of the workbench (Streamlit ``session_state``): the draft scenario being edited, the last
 valid scenario, the what-if changes and the results of this session's runs. Every browser session has its own
 ``session_state``, so two sessions never see or overwrite each other's drafts or results; each run writes its own
-new run folder (``model.results.RunFolder``)."""
+new run folder (``model.reporting.results.RunFolder``)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,8 @@ from typing import Any
 import streamlit as st
 
 from model.app import actions
-from model.errors import UserError
-from model.results import results_root
-from model.scenario import Scenario
+from model.reporting import results_root
+from model.scenario import Scenario, UserError
 
 DRAFT = "draft"
 SOURCE = "source"

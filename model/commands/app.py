@@ -10,8 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from model.errors import UserError
+from model.scenario import UserError
 
+SCENARIO_ENV = "SHAREDHR_APP_SCENARIO"  # the scenario the app opens with (read by model.app.actions)
 APP_SCRIPT = Path(__file__).resolve().parents[1] / "app" / "main.py"
 DEFAULT_PORT = 8501
 
@@ -57,12 +58,11 @@ def streamlit_command(port: int, address: str = "127.0.0.1") -> list[str]:
         "--client.toolbarMode",
         "viewer",
         "--server.maxUploadSize",
-        "2",  # megabytes: the scenario file limit (model.safety.MAX_SCENARIO_BYTES)
+        "2",  # megabytes: the scenario file limit (model.scenario.files.MAX_SCENARIO_BYTES)
     ]
 
 
 def run_app(args: argparse.Namespace) -> int:
-    from model.app.actions import SCENARIO_ENV
     from model.scenario import load_scenario
 
     if not 0 < args.port < 65536:

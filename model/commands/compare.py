@@ -1,5 +1,5 @@
 """``sharedhr compare BASE.toml [WHATIF.toml] [--set PATH=VALUE ...]``: paired differences (common random numbers)
-with t confidence intervals for cost, KPIs and each member's invoice (see ``model.whatif``)."""
+with t confidence intervals for cost, KPIs and each member's invoice (see ``model.risk.whatif``)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ from typing import Any
 from model.commands._common import add_overrides_argument, add_results_argument, recorded_argv
 from model.commands._paired import add_replication_arguments, fraction, money, print_table
 from model.commands.optimise import add_verification_arguments
-from model.errors import UserError
-from model.results import RunFolder
-from model.scenario import apply_overrides, load_scenario
+from model.reporting import RunFolder
+from model.scenario import UserError, apply_overrides, load_scenario
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -65,8 +64,8 @@ class CompareOutcome:
 def compare_from_args(args: argparse.Namespace, progress: Callable[[int], object] | None = None) -> CompareOutcome:
     """Run the comparison the parsed command line asks for and write its run folder (the CLI and the web app share
     this). ``progress`` is called with the replications just finished (2 x n in all)."""
-    from model import whatif
     from model.commands.optimise import verified_catalogue
+    from model.risk import whatif
 
     if not 0 < args.confidence < 1:
         raise UserError(f"--confidence must be between 0 and 1, got {args.confidence}")
@@ -142,7 +141,7 @@ def run_compare(args: argparse.Namespace) -> int:
         table = comparison.tariffs.pivot_table(index="member", columns="method", values="difference", sort=False)
         table = table.reset_index()
         print_table(
-            "Tariff per member, what-if minus base (model.tariffs, pounds per year; no risk premium)",
+            "Tariff per member, what-if minus base (model.fairness.tariffs, pounds per year; no risk premium)",
             table,
             {c: money for c in table.columns if c != "member"},
         )

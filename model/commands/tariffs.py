@@ -11,10 +11,8 @@ from typing import Any
 
 from model.commands._common import add_results_argument, add_scenario_arguments, recorded_argv, scenario_from_args
 from model.commands.optimise import add_verification_arguments, verified_catalogue
-from model.errors import UserError
-from model.report import format_table
-from model.results import RunFolder
-from model.scenario import Scenario
+from model.reporting import RunFolder, format_table
+from model.scenario import Scenario, UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -59,11 +57,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def risk_premium_from_args(args: argparse.Namespace, scenario: Scenario) -> tuple[float, str]:
     """The premium in pounds per year and a line saying where it comes from (``--risk-premium GBP|auto``)."""
-    from model.tariffs import format_gbp
+    from model.fairness import format_gbp
 
     text = str(args.risk_premium).strip()
     if text.lower() == "auto":
-        from model import risk
+        from model.risk import stress as risk
 
         replications = args.risk_replications
         if replications is not None and replications < 2:
@@ -85,7 +83,7 @@ def risk_premium_from_args(args: argparse.Namespace, scenario: Scenario) -> tupl
 
 @dataclass
 class TariffsOutcome:
-    """What ``sharedhr tariffs`` computed (``model.tariffs.TariffResult``), the premium and where it was written."""
+    """What ``sharedhr tariffs`` computed (``model.fairness.tariffs.TariffResult``), the premium and where it was written."""
 
     scenario: Scenario
     result: Any
@@ -98,7 +96,7 @@ class TariffsOutcome:
 def tariffs_from_args(args: argparse.Namespace) -> TariffsOutcome:
     """Compute the tariffs the parsed command line asks for and write the run folder (shared by the CLI and the web
     app)."""
-    from model.tariffs import tariff_table
+    from model.fairness import tariff_table
 
     scenario = scenario_from_args(args)
     premium, premium_line = risk_premium_from_args(args, scenario)
@@ -122,7 +120,8 @@ def tariffs_from_args(args: argparse.Namespace) -> TariffsOutcome:
 
 
 def run_tariffs(args: argparse.Namespace) -> int:
-    from model.tariffs import METHOD_LABELS, METHODS, format_gbp
+    from model.fairness import METHOD_LABELS, format_gbp
+    from model.fairness.cost_lines import METHODS
 
     outcome = tariffs_from_args(args)
     scenario, result, verified, premium_line = outcome.scenario, outcome.result, outcome.verified, outcome.premium_line

@@ -7,7 +7,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from model.app import actions, state, text
-from model.errors import UserError
+from model.scenario import UserError
 
 state.ensure()
 st.title("Board pack")

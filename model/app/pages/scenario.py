@@ -6,9 +6,9 @@ from __future__ import annotations
 import streamlit as st
 
 from model.app import actions, state, text
-from model.errors import UserError
-from model.results import slug
-from model.scenario import SCENARIO_DIR
+from model.reporting import slug
+from model.scenario import UserError
+from model.scenario.schema import SCENARIO_DIR
 
 state.ensure()
 st.title("Scenario")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from model.app import actions, state, text
-from model.errors import UserError
+from model.scenario import UserError
 
 state.ensure()
 st.title("Staffing")

@@ -9,8 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from model.app import actions, state, text
-from model.errors import UserError
-from model.scenario import apply_overrides
+from model.scenario import UserError, apply_overrides
 
 state.ensure()
 st.title("What-if")
