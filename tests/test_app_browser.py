@@ -166,16 +166,23 @@ def test_workbench_in_a_real_browser(chromium: str, served_app: str, tmp_path: P
             page.screenshot(path=str(SHOTS / "board_pack.png"))
 
             # A malformed upload: the error is shown and the edited scenario is kept.
+            page.mouse.move(0, 0)
             page.get_by_role("link", name="Scenario").click()
-            page.get_by_text("Members", exact=True).wait_for()
+            page.get_by_label("Beta CCG: headcount (people)").wait_for()
             page.locator("input[type=file]").set_input_files(
                 files=[{"name": "broken.toml", "mimeType": "application/toml", "buffer": b'name = "x"\nmembers = [\n'}]
             )
             error = page.get_by_text(re.compile(r"broken\.toml: not valid TOML"))
-            error.wait_for()
+            error.wait_for(timeout=120_000)
             assert "Invalid value" in error.inner_text()  # tomllib says what is wrong
             assert page.get_by_label("Beta CCG: headcount (people)").input_value() == "200"
             page.screenshot(path=str(SHOTS / "upload_error.png"))
+        except Exception:
+            # Keep what the page showed for the failure report (pytest prints the path).
+            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+            body = page.locator("body").inner_text()
+            print(f"page at failure ({page.url}): {tmp_path / 'failure.png'}\n{body[:2500]}\n...\n{body[-500:]}")
+            raise
         finally:
             browser.close()
     assert outside == [], f"the page fetched from outside this machine: {outside}"
