@@ -129,11 +129,8 @@ def main() -> int:
                 f"{rendered / reference:.1f} x the CLI's start-up; {verdict} the {START_TARGET_S:.0f} s target"
             )
 
-        import logging
-
+        os.environ["STREAMLIT_LOGGER_LEVEL"] = "error"  # AppTest's "bare mode" warnings are not results
         from streamlit.testing.v1 import AppTest
-
-        logging.disable(logging.WARNING)  # AppTest's "bare mode" warnings are not results
 
         from model.app import actions
         from model.commands.cli import main as cli
