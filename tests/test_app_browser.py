@@ -71,6 +71,11 @@ def served_app(tmp_path: Path) -> Iterator[str]:
     assert f"sharedhr workbench: {url}" in (tmp_path / "app.log").read_text()
 
 
+def idle(page: object) -> None:
+    """Wait until no script run is in progress (Streamlit's running indicator has gone)."""
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=120_000)  # type: ignore[attr-defined]
+
+
 @pytest.mark.slow
 def test_workbench_in_a_real_browser(chromium: str, served_app: str, tmp_path: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e .[dev])")
@@ -168,14 +173,15 @@ def test_workbench_in_a_real_browser(chromium: str, served_app: str, tmp_path: P
             # A malformed upload: the error is shown and the edited scenario is kept.
             page.mouse.move(0, 0)
             page.get_by_role("link", name="Scenario").click()
-            page.get_by_label("Beta CCG: headcount (people)").wait_for()
+            page.get_by_label("Beta CCG: headcount (people)").first.wait_for()
             page.locator("input[type=file]").set_input_files(
                 files=[{"name": "broken.toml", "mimeType": "application/toml", "buffer": b'name = "x"\nmembers = [\n'}]
             )
             error = page.get_by_text(re.compile(r"broken\.toml: not valid TOML"))
             error.wait_for(timeout=120_000)
             assert "Invalid value" in error.inner_text()  # tomllib says what is wrong
-            assert page.get_by_label("Beta CCG: headcount (people)").input_value() == "200"
+            idle(page)  # while a script runs Streamlit keeps the previous run's elements beside the new ones
+            assert page.get_by_label("Beta CCG: headcount (people)").first.input_value() == "200"
             page.screenshot(path=str(SHOTS / "upload_error.png"))
         except Exception:
             # Keep what the page showed for the failure report (pytest prints the path).
