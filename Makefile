@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/herts_beds_luton.toml
 
-.PHONY: run test browser axe bench docs lint format mutation clean-venv
+.PHONY: run app test browser axe bench docs lint format mutation clean-venv
 
 $(VENV): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,11 @@ $(VENV): pyproject.toml
 
 run: $(VENV)
 	$(BIN)/sharedhr run $(SCENARIO)
+
+# The what-if workbench (docs/app.md) on http://127.0.0.1:$(PORT); Ctrl-C stops it.
+PORT ?= 8501
+app: $(VENV)
+	$(BIN)/sharedhr app $(SCENARIO) --port $(PORT)
 
 # Headless Chromium for the briefing's browser tests (tests/test_brief_cli.py, tests/test_briefing_xss.py): Debian's
 # chromium package, installed here (announced, as root with apt-get) and never silently by a test. Without it the

@@ -114,6 +114,12 @@ def check_workers(args: argparse.Namespace) -> None:
         raise UserError(f"--workers must be at least 1, got {args.workers}")
 
 
+def recorded_argv(args: argparse.Namespace) -> list[str] | None:
+    """The command line a run folder's manifest records: ``args.argv`` when a caller other than the shell (the web
+    app) parsed an equivalent ``sharedhr`` command line, else None (``sys.argv``)."""
+    return getattr(args, "argv", None)
+
+
 def scenario_from_args(args: argparse.Namespace) -> Scenario:
     """Load the scenario named on the command line and apply its ``--set`` overrides."""
     scenario = load_scenario(args.scenario)

@@ -24,6 +24,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from model.commands._common import (
     add_scenario_arguments,
     add_shared_options,
     check_workers,
+    recorded_argv,
     scenario_from_args,
     show_progress,
     shown_path,
@@ -298,13 +300,25 @@ def brief_into(
     return files
 
 
-def run_brief(args: argparse.Namespace) -> int:
+@dataclass
+class BriefOutcome:
+    """Where ``sharedhr brief`` wrote the briefing: the run folder, its files (relative paths) and the status."""
+
+    scenario: Any
+    run_path: Path
+    files: dict[str, Path]
+    status: dict[str, Any]
+
+
+def brief_from_args(args: argparse.Namespace) -> BriefOutcome:
+    """Execute the briefing the parsed command line asks for into a new run folder (shared by the CLI and the web
+    app)."""
     scenario = scenario_from_args(args)
     if args.replications is not None and args.replications < 1:
         raise UserError(f"--replications must be at least 1, got {args.replications}")
     check_workers(args)
     seed = args.seed if args.seed is not None else scenario.simulation.seed
-    with RunFolder(scenario, command="brief", seed=seed, root=args.results_dir) as run:
+    with RunFolder(scenario, command="brief", seed=seed, root=args.results_dir, argv=recorded_argv(args)) as run:
         files = brief_into(
             run.subfolder(BRIEFING_FOLDER),
             args.scenario,
@@ -316,7 +330,13 @@ def run_brief(args: argparse.Namespace) -> int:
         )
         status = json.loads((run.working_dir / BRIEFING_FOLDER / files["status"]).read_text(encoding="utf-8"))
     assert run.path is not None
-    print_briefing_paths(run.path, files, heading=f"Briefing for {scenario.name}")
+    return BriefOutcome(scenario, run.path, files, status)
+
+
+def run_brief(args: argparse.Namespace) -> int:
+    outcome = brief_from_args(args)
+    scenario, files, status = outcome.scenario, outcome.files, outcome.status
+    print_briefing_paths(outcome.run_path, files, heading=f"Briefing for {scenario.name}")
     for line in status.get("missing", []):
         print(f"  {line}")
     return 0

@@ -4,10 +4,16 @@ with t confidence intervals for cost, KPIs and each member's invoice (see ``mode
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from model.commands._common import check_workers, shown_path
+from model.commands._common import (
+    check_workers,
+    recorded_argv,
+    shown_path,
+)
 from model.commands._paired import add_replication_arguments, fraction, money, print_table
 from model.commands.optimise import add_verification_arguments
 from model.reporting import RunFolder
@@ -52,7 +58,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_compare)
 
 
-def run_compare(args: argparse.Namespace) -> int:
+@dataclass
+class CompareOutcome:
+    """What ``sharedhr compare`` computed and where it wrote it (``run_path``); ``label`` names the what-if."""
+
+    base: Any
+    whatif: Any
+    comparison: Any
+    label: str
+    run_path: Path
+
+
+def compare_from_args(args: argparse.Namespace, progress: Callable[[int], object] | None = None) -> CompareOutcome:
+    """Run the comparison the parsed command line asks for and write its run folder (the CLI and the web app share
+    this). ``progress`` is called with the replications just finished (2 x n in all)."""
     from model.commands.optimise import verified_catalogue
     from model.risk import whatif
 
@@ -83,19 +102,33 @@ def run_compare(args: argparse.Namespace) -> int:
         breach_cost_gbp_per_case=args.breach_cost,
         tariffs=not args.no_tariffs,
         catalogue_options=verified_options,
+        progress=progress if progress is not None else False,
     )
     label = args.whatif or f"{Path(args.base).name} + " + " ".join(f"--set {o}" for o in args.overrides)
     if args.both:
         label += " (both: " + " ".join(f"--set-both {o}" for o in args.both) + ")"
     extra = {"whatif": {"scenario": whatif_scenario.name, "sha256": whatif_scenario.content_hash(), "source": label}}
-    with RunFolder(base, command="compare", seed=comparison.seed, root=args.results_dir, extra_manifest=extra) as run:
+    with RunFolder(
+        base,
+        command="compare",
+        seed=comparison.seed,
+        root=args.results_dir,
+        extra_manifest=extra,
+        argv=recorded_argv(args),
+    ) as run:
         run.write_csv("differences.csv", comparison.differences)
         run.write_csv("pairs.csv", comparison.pairs)
         run.write_csv("static.csv", comparison.static)
         run.write_csv("changes.csv", comparison.changes)
         run.write_csv("tariffs.csv", comparison.tariffs)
-        run.write_json("comparison.json", {"whatif": label, "notes": comparison.notes})
+        run.write_json("comparison.json", {"whatif": label, "notes": comparison.notes, "core": comparison.core})
+    assert run.path is not None
+    return CompareOutcome(base, whatif_scenario, comparison, label, run.path)
 
+
+def run_compare(args: argparse.Namespace) -> int:
+    outcome = compare_from_args(args)
+    base, comparison, label = outcome.base, outcome.comparison, outcome.label
     print(f"Base: {base.name}; what-if: {label}; {comparison.replications} paired replications, seed {comparison.seed}")
     print()
     print_table("What changed", comparison.changes.head(30))
@@ -123,5 +156,5 @@ def run_compare(args: argparse.Namespace) -> int:
         )
     for note in comparison.notes:
         print(f"note: {note}")
-    print(f"Results written to {shown_path(run.path)}")
+    print(f"Results written to {shown_path(outcome.run_path)}")
     return 0

@@ -5,11 +5,16 @@ member would need on its own (see ``model.risk.staffing``)."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from model.commands._common import (
     add_scenario_arguments,
     add_shared_options,
     check_workers,
+    recorded_argv,
     scenario_from_args,
     show_progress,
     shown_path,
@@ -56,7 +61,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_staffing)
 
 
-def run_staffing(args: argparse.Namespace) -> int:
+@dataclass
+class StaffingOutcome:
+    """What ``sharedhr staffing`` computed and where it wrote it: the Erlang-C pools, the simulated sizing (None
+    with --analytic-only), each member alone, and the run folder."""
+
+    scenario: Any
+    sized: Any
+    pools: Any
+    result: Any
+    standalone: Any
+    run_path: Path
+
+
+def staffing_from_args(args: argparse.Namespace, progress: Callable[[str], None] | None = None) -> StaffingOutcome:
+    """Size the host team as the parsed command line asks and write the run folder (shared by the CLI and the web
+    app). ``progress`` receives one line per step (default: stderr unless --quiet)."""
     from model.risk import staffing
 
     check_workers(args)
@@ -76,10 +96,12 @@ def run_staffing(args: argparse.Namespace) -> int:
             max_evaluations=args.max_evaluations,
             seed=args.seed,
             workers=args.workers,
-            progress=stderr_progress(show_progress(args)),
+            progress=progress if progress is not None else stderr_progress(show_progress(args)),
         )
     standalone = result.standalone if result is not None else staffing.standalone_staffing(sized, args.fte_step)
-    with RunFolder(scenario, command="staffing", seed=args.seed, root=args.results_dir) as run:
+    with RunFolder(
+        scenario, command="staffing", seed=args.seed, root=args.results_dir, argv=recorded_argv(args)
+    ) as run:
         run.write_csv("analytic_pools.csv", pools)
         run.write_csv("standalone.csv", standalone)
         if result is not None:
@@ -96,6 +118,19 @@ def run_staffing(args: argparse.Namespace) -> int:
                     "notes": result.notes,
                 },
             )
+    assert run.path is not None
+    return StaffingOutcome(scenario, sized, pools, result, standalone, run.path)
+
+
+def run_staffing(args: argparse.Namespace) -> int:
+    outcome = staffing_from_args(args)
+    scenario, sized, pools, result, standalone = (
+        outcome.scenario,
+        outcome.sized,
+        outcome.pools,
+        outcome.result,
+        outcome.standalone,
+    )
     print(
         f"Scenario: {scenario.name}; KPI window: months {sized.simulation.warm_up_months}-{sized.simulation.horizon_months - 1}"
     )
@@ -123,5 +158,5 @@ def run_staffing(args: argparse.Namespace) -> int:
     )
     for note in result.notes if result is not None else []:
         print(f"note: {note}")
-    print(f"Results written to {shown_path(run.path)}")
+    print(f"Results written to {shown_path(outcome.run_path)}")
     return 0

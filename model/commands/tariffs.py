@@ -5,16 +5,20 @@ core to per-capita) with the core check -- would any group of members do better 
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from model.commands._common import (
     add_scenario_arguments,
     add_shared_options,
     check_workers,
+    recorded_argv,
     scenario_from_args,
     shown_path,
     with_seed,
 )
-from model.commands.optimise import add_verification_arguments
+from model.commands.optimise import add_verification_arguments, verified_catalogue
 from model.reporting import RunFolder, format_table
 from model.scenario import Scenario, UserError
 
@@ -81,10 +85,22 @@ def risk_premium_from_args(args: argparse.Namespace, scenario: Scenario) -> tupl
     return premium, f"Host risk premium GBP {format_gbp(premium)} a year (given)" if premium else ""
 
 
-def run_tariffs(args: argparse.Namespace) -> int:
-    from model.commands.optimise import verified_catalogue
-    from model.fairness import METHOD_LABELS, format_gbp, tariff_table
-    from model.fairness.cost_lines import METHODS
+@dataclass
+class TariffsOutcome:
+    """What ``sharedhr tariffs`` computed (``model.fairness.tariffs.TariffResult``), the premium and where it was written."""
+
+    scenario: Scenario
+    result: Any
+    verified: Any
+    premium: float
+    premium_line: str
+    run_path: Path
+
+
+def tariffs_from_args(args: argparse.Namespace) -> TariffsOutcome:
+    """Compute the tariffs the parsed command line asks for and write the run folder (shared by the CLI and the web
+    app)."""
+    from model.fairness import tariff_table
 
     check_workers(args)
     scenario = with_seed(scenario_from_args(args), args.seed)
@@ -101,8 +117,19 @@ def run_tariffs(args: argparse.Namespace) -> int:
         command="tariffs",
         root=args.results_dir,
         extra_manifest={"host_risk_premium_gbp_per_year": premium, "risk_premium_source": str(args.risk_premium)},
+        argv=recorded_argv(args),
     ) as run:
         result.write(run)
+    assert run.path is not None
+    return TariffsOutcome(scenario, result, verified, premium, premium_line, run.path)
+
+
+def run_tariffs(args: argparse.Namespace) -> int:
+    from model.fairness import METHOD_LABELS, format_gbp
+    from model.fairness.cost_lines import METHODS
+
+    outcome = tariffs_from_args(args)
+    scenario, result, verified, premium_line = outcome.scenario, outcome.result, outcome.verified, outcome.premium_line
     totals = result.totals
     print(f"Scenario: {scenario.name} ({len(result.players)} members, host {result.host})")
     print(
@@ -145,5 +172,5 @@ def run_tariffs(args: argparse.Namespace) -> int:
     )
     for note in result.notes:
         print(f"Note: {note}")
-    print(f"\nResults written to {shown_path(run.path)}")
+    print(f"\nResults written to {shown_path(outcome.run_path)}")
     return 0

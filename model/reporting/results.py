@@ -183,7 +183,8 @@ class RunFolder(_Writer):
             run.write_csv("kpis.csv", table)
         print(run.path)  # the final folder, only after a successful exit
 
-    On an exception the temporary folder is removed and nothing is published.
+    On an exception the temporary folder is removed and nothing is published. ``argv``: the command line the
+    manifest records (default ``sys.argv``); the web app passes the equivalent ``sharedhr`` command.
     """
 
     def __init__(
@@ -193,8 +194,10 @@ class RunFolder(_Writer):
         seed: int | None = None,
         root: Path | None = None,
         extra_manifest: dict[str, Any] | None = None,
+        argv: list[str] | None = None,
     ) -> None:
         self.scenario = scenario
+        self.argv = list(argv) if argv is not None else None
         self.command = command
         self.seed = scenario.simulation.seed if seed is None else seed
         self.root = (root or results_root()) / slug(scenario.name)
@@ -273,7 +276,7 @@ class RunFolder(_Writer):
             "scenario": self.scenario.name,
             "scenario_sha256": self.scenario.content_hash(),
             "command": self.command,
-            "argv": portable_argv(sys.argv),
+            "argv": portable_argv(self.argv if self.argv is not None else sys.argv),
             "seed": self.seed,
             "created_utc": self.created.isoformat(),
             "git": git_commit(),

@@ -257,7 +257,7 @@ def run_measures(
     workers: int = 1,
     dask_address: str | None = None,
     breach_cost_gbp_per_case: float = 0.0,
-    progress: bool = False,
+    progress: bool | Callable[[int], object] = False,
 ) -> pd.DataFrame:
     """Simulate replications ``first .. first + n - 1`` (``n`` defaults to ``simulation.replications``) with the
     project's runner (``model.simulation.replications.multiple_replications``: in-process, local processes or Dask, identical
@@ -346,7 +346,9 @@ class Comparison:
     (``paired_table``); ``static``: the deterministic cost summary of both scenarios (``model.simulation.summary``) and its
     difference; ``changes``: what differs between the scenarios (``scenario_changes``); ``tariffs``: per member and
     tariff method, the deterministic annual charge of both scenarios (``model.fairness.tariffs.tariff_table``, empty when
-    skipped); ``notes``: remarks for the reader (e.g. the what-if's own seed was overridden).
+    skipped); ``notes``: remarks for the reader (e.g. the what-if's own seed was overridden); ``core``: the core
+    check of each scenario's tariffs (``TariffResult.core`` under keys ``base`` and ``whatif``; empty when skipped):
+    which group of members would walk away.
     """
 
     base_name: str
@@ -360,6 +362,7 @@ class Comparison:
     changes: pd.DataFrame
     tariffs: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    core: dict[str, Any] = field(default_factory=dict)
 
     def headline(self) -> pd.DataFrame:
         """The rows a reader looks at first: total and unplanned cost, overall and per-service attainment, P(KPI
@@ -424,6 +427,7 @@ def tariff_comparison(
             "charge": dict(zip(result.by_member["member"], result.by_member[column], strict=True)),
             "premium_share": tariffs.risk_premium_shares(scenario, players, 1.0),
             "method": column,
+            "core": result.core,
         }
         long = result.by_member.melt(
             id_vars="member",
@@ -470,7 +474,7 @@ def compare(
     confidence: float = 0.95,
     breach_cost_gbp_per_case: float = 0.0,
     tariffs: bool = True,
-    progress: bool = False,
+    progress: bool | Callable[[int], object] = False,
     catalogue_options: Callable[[Scenario], Any] | None = None,
 ) -> Comparison:
     """Run ``base`` and ``whatif`` on the same replications with the same seed (common random numbers) and return
@@ -479,7 +483,9 @@ def compare(
 
     ``n`` defaults to the base scenario's ``simulation.replications``; ``seed`` to the base scenario's seed (used
     for BOTH scenarios). ``tariffs=False`` skips ``model.fairness.tariffs`` (it solves every coalition's catalogue: seconds
-    for five members, minutes for twelve); ``catalogue_options`` as in :func:`tariff_comparison`.
+    for five members, minutes for twelve); ``catalogue_options`` as in :func:`tariff_comparison`. ``progress``: a
+    tqdm bar (True) or a callable given the replications just finished, base's first then the what-if's (2 x ``n``
+    in all; more when late cases are priced).
     """
     chosen_seed = base.simulation.seed if seed is None else seed
     count = base.simulation.replications if n is None else n
@@ -500,6 +506,7 @@ def compare(
     a = run_measures(base, count, **common)
     b = run_measures(whatif, count, **common)
     tariff_table = pd.DataFrame(columns=["member", "method", "base", "whatif", "difference"])
+    core: dict[str, Any] = {}
     if tariffs:
         tariff_table, parts = tariff_comparison(base, whatif, workers=workers, catalogue_options=catalogue_options)
         premiums = []
@@ -510,6 +517,7 @@ def compare(
                 reference = run_measures(calm, count, **common)
                 cost = cost - measure_values(reference, "host_unplanned_cost_gbp_per_year").reindex(cost.index)
             premiums.append(cost)
+        core = {"base": parts["base"]["core"], "whatif": parts["whatif"]["core"]}
         a = pd.concat([a, invoice_measures(a, parts["base"], premiums[0])], ignore_index=True)
         b = pd.concat([b, invoice_measures(b, parts["whatif"], premiums[1])], ignore_index=True)
         notes.append(
@@ -529,4 +537,5 @@ def compare(
         changes=scenario_changes(base, whatif),
         tariffs=tariff_table,
         notes=notes,
+        core=core,
     )

@@ -28,7 +28,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -309,7 +309,8 @@ class _ProcessBackend(_Backend):
         by_index: dict[int, ReplicationResult] = {}
         pending = set(futures)
         while pending:
-            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            # FIRST_COMPLETED: the progress advances chunk by chunk; a worker's exception is re-raised just below.
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 for result in future.result():  # re-raises a worker's exception here
                     by_index[result.replication] = result
@@ -490,7 +491,7 @@ def multiple_replications(
     n: int | None = None,
     workers: int = 1,
     dask_address: str | None = None,
-    progress: bool = False,
+    progress: bool | Callable[[int], object] = False,
     keep_cases: bool = False,
     seed: int | None = None,
     *,
@@ -502,8 +503,8 @@ def multiple_replications(
     ``n`` defaults to ``scenario.simulation.replications`` and ``seed`` to ``scenario.simulation.seed``.
     ``workers=1`` runs in this process; ``workers>1`` uses that many local processes; a Dask scheduler address
     (``dask_address`` or ``$DASK_SCHEDULER_ADDRESS``) sends the work to that cluster instead (``workers`` is then
-    ignored). The result is identical, bit for bit, whichever way the replications ran. ``progress`` shows a tqdm
-    bar on stderr. ``keep_cases`` also returns every case record (large: one row per case per replication).
+    ignored). The result is identical, bit for bit, whichever way the replications ran. ``progress=True`` shows a
+    tqdm bar on stderr; a callable is called with the number of replications just finished (a web page's bar). ``keep_cases`` also returns every case record (large: one row per case per replication).
     """
     count = scenario.simulation.replications if n is None else n
     if not isinstance(count, int | np.integer) or count < 1:
@@ -516,9 +517,9 @@ def multiple_replications(
     started = time.perf_counter()
     with (
         _backend(scenario, chosen_seed, min(workers, len(indices)), dask_address, keep_cases, dask_timeout) as backend,
-        _progress_bar(len(indices), progress) as bar,
+        _progress_bar(len(indices), progress is True) as bar,
     ):
-        results = backend.run(indices, bar.update)
+        results = backend.run(indices, progress if callable(progress) else bar.update)
     return _assemble(scenario, chosen_seed, results, keep_cases, backend.description, time.perf_counter() - started)
 
 
