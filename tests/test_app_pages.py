@@ -23,7 +23,7 @@ from model.app import actions
 from model.commands.brief import BriefOutcome
 from model.commands.cli import main
 from model.reporting import portable_argv
-from model.scenario import DEFAULT_SCENARIO, apply_overrides, load_scenario
+from model.scenario import DEFAULT_SCENARIO, UserError, apply_overrides, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = ROOT / "model" / "app" / "main.py"
@@ -411,3 +411,30 @@ def test_input_text_is_shown_as_typed_never_as_markdown_or_html(app: AppTest) ->
     app.file_uploader(key="upload").upload("hostile.toml", data.encode(), "application/toml").run()
     shown = [e.value for e in app.error if "javascript" in e.value]
     assert shown and all("\\[x\\]\\(javascript\\:alert\\(1\\)\\)" in line for line in shown)
+
+
+def test_app_command_passes_the_shared_options_to_the_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``sharedhr app --set ... -n 7 -w 1 --seed 5 --results-dir D`` opens the scenario with the edit applied and the
+    What-if page starting from those settings; a bad ``--set`` is one clear error before anything is served."""
+    from model.commands.app import OPTIONS_ENV, SCENARIO_ENV, app_environment
+    from model.commands.cli import build_parser
+
+    parser = build_parser()
+    argv = ["app", str(SMALL), "--set", "members.Alpha CCG.headcount=321", "-n", "7", "-w", "1", "--seed", "5"]
+    env = app_environment(parser.parse_args([*argv, "--results-dir", str(tmp_path / "out")]))
+    assert env["SHAREDHR_RESULTS_DIR"] == str((tmp_path / "out").resolve())
+    for name in (SCENARIO_ENV, OPTIONS_ENV, "SHAREDHR_RESULTS_DIR"):
+        monkeypatch.setenv(name, env[name])
+    assert actions.start_options() == {"replications": 7, "workers": 1, "seed": 5, "overrides": argv[3:4]}
+    members = {m["name"]: m["headcount"] for m in actions.initial_draft()["members"]}
+    assert members["Alpha CCG"] == 321
+    at = AppTest.from_file(str(MAIN), default_timeout=TIMEOUT).run()
+    at.switch_page("pages/whatif.py").run()
+    assert not at.exception
+    assert [n.value for n in at.number_input if n.label in ("Paired replications", "Seed", "Worker processes")] == [
+        7,
+        5,
+        1,
+    ]
+    with pytest.raises(UserError, match="Nobody"):
+        app_environment(parser.parse_args(["app", str(SMALL), "--set", "members.Nobody.headcount=3"]))

@@ -14,7 +14,7 @@ from model.commands.cli import build_parser, main
 from model.reporting import display_name, format_table
 
 COMMANDS = ("validate", "simulate", "optimise", "tariffs", "game", "risk", "staffing", "sensitivity", "compare")
-COMMANDS += ("brief", "run")
+COMMANDS += ("brief", "run", "app")
 # the positional arguments each command needs to parse at all
 POSITIONAL = {"game": ["game.json"], "compare": ["base.toml"], "validate": ["scenario.toml"]}
 

@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from model.commands.app import SCENARIO_ENV
+from model.commands.app import OPTIONS_ENV, SCENARIO_ENV
 from model.scenario import (
     DEFAULT_SCENARIO,
     WORKING_DAYS_PER_MONTH,
     Scenario,
     ScenarioError,
     UserError,
+    apply_overrides,
     load_scenario,
     scenario_from_dict,
     write_text_atomically,
@@ -46,6 +47,23 @@ def initial_scenario_path() -> Path:
     default."""
     value = os.environ.get(SCENARIO_ENV, "").strip()
     return Path(value) if value else DEFAULT_SCENARIO
+
+
+def start_options() -> dict[str, Any]:
+    """The shared options ``sharedhr app`` was started with (``$SHAREDHR_APP_OPTIONS``): ``replications``,
+    ``workers``, ``seed`` (None when not given) and ``overrides`` (``--set`` edits of the opening scenario)."""
+    options: dict[str, Any] = {"replications": None, "workers": None, "seed": None, "overrides": []}
+    text = os.environ.get(OPTIONS_ENV, "").strip()
+    if text:
+        options.update(json.loads(text))
+    return options
+
+
+def initial_draft() -> dict[str, Any]:
+    """The draft the app opens with: the initial scenario with the ``--set`` edits it was started with."""
+    scenario = load_scenario(initial_scenario_path())
+    overrides = start_options()["overrides"]
+    return draft_of(apply_overrides(scenario, overrides) if overrides else scenario)
 
 
 def draft_of(scenario: Scenario) -> dict[str, Any]:

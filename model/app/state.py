@@ -28,7 +28,7 @@ def ensure() -> None:
     state = st.session_state
     if DRAFT not in state:
         path = actions.initial_scenario_path()
-        state[DRAFT] = actions.load_draft(path)
+        state[DRAFT] = actions.initial_draft()
         state[SOURCE] = path.name
         state[VERSION] = 0
         state[RESULTS] = {}

@@ -1,18 +1,25 @@
 """``sharedhr app [SCENARIO] [--port N]``: the what-if workbench, a local web app over the model (``model.app``,
 Streamlit). Serves on 127.0.0.1 (this machine only) and prints the address; works offline: Streamlit serves its
-front end from the installed package, and usage statistics are off."""
+front end from the installed package, and usage statistics are off.
+
+The shared options mean what they mean elsewhere, as the app's starting point: ``--set`` edits the scenario the app
+opens with, ``-n``/``-w``/``--seed`` are the pages' starting replications, workers and seed, ``--results-dir`` is
+where every run folder goes, and ``-q`` keeps Streamlit's own log quiet."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+from model.commands._common import add_shared_options, check_workers
 from model.scenario import UserError
 
 SCENARIO_ENV = "SHAREDHR_APP_SCENARIO"  # the scenario the app opens with (read by model.app.actions)
+OPTIONS_ENV = "SHAREDHR_APP_OPTIONS"  # JSON of the shared options the app starts from (read by model.app.actions)
 APP_SCRIPT = Path(__file__).resolve().parents[1] / "app" / "main.py"
 DEFAULT_PORT = 8501
 
@@ -31,6 +38,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port on 127.0.0.1 (default {DEFAULT_PORT})")
     parser.add_argument(
         "--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)"
+    )
+    add_shared_options(
+        parser,
+        "app",
+        replications="replications the What-if and Board pack pages start with (default: 20 paired; the scenario's)",
+        workers="worker processes the What-if page starts with",
+        seed="seed the pages start with (default: the scenario's simulation.seed)",
+        set_help="PATH=VALUE edits of the scenario the app opens with (repeatable), as for every command",
+        quiet="Streamlit logs errors only",
     )
     parser.set_defaults(handler=run_app)
 
@@ -62,17 +78,36 @@ def streamlit_command(port: int, address: str = "127.0.0.1") -> list[str]:
     ]
 
 
-def run_app(args: argparse.Namespace) -> int:
-    from model.scenario import load_scenario
+def app_environment(args: argparse.Namespace) -> dict[str, str]:
+    """The environment the Streamlit process starts with: the scenario to open and the shared options (checked here,
+    so a bad file or a bad ``--set`` is one clear error at the terminal, not a broken page)."""
+    from model.scenario import DEFAULT_SCENARIO, apply_overrides, load_scenario
 
     if not 0 < args.port < 65536:
         raise UserError(f"--port must be between 1 and 65535, got {args.port}")
+    check_workers(args)
+    if args.replications is not None and args.replications < 2:
+        raise UserError(f"--replications must be at least 2 for paired comparisons, got {args.replications}")
+    scenario_path = Path(args.scenario) if args.scenario is not None else DEFAULT_SCENARIO
+    scenario = load_scenario(scenario_path)
+    if args.overrides:
+        apply_overrides(scenario, args.overrides)
     env = dict(os.environ)
-    if args.scenario is not None:
-        load_scenario(args.scenario)  # a bad file is one clear error here, not a broken page
-        env[SCENARIO_ENV] = str(Path(args.scenario).resolve())
+    env[SCENARIO_ENV] = str(scenario_path.resolve())
+    options = {"replications": args.replications, "workers": args.workers, "seed": args.seed}
+    env[OPTIONS_ENV] = json.dumps({**options, "overrides": list(args.overrides)})
+    if args.results_dir is not None:
+        env["SHAREDHR_RESULTS_DIR"] = str(Path(args.results_dir).resolve())
+    return env
+
+
+def run_app(args: argparse.Namespace) -> int:
+    env = app_environment(args)
     print(f"sharedhr workbench: http://{args.address}:{args.port}  (Ctrl-C to stop)", flush=True)
-    process = subprocess.Popen(streamlit_command(args.port, args.address), env=env)
+    command = streamlit_command(args.port, args.address)
+    if args.quiet:
+        command += ["--logger.level", "error"]
+    process = subprocess.Popen(command, env=env)
     try:
         return process.wait()
     except KeyboardInterrupt:

@@ -13,13 +13,26 @@ state.ensure()
 st.title("Board pack")
 scenario = state.scenario_or_stop()
 
+start = actions.start_options()
 cols = st.columns(3)
 with cols[0]:
     replications = state.sticky(
-        st.number_input, "Replications", "brief.n", scenario.simulation.replications, min_value=2, max_value=1000
+        st.number_input,
+        "Replications",
+        "brief.n",
+        start["replications"] or scenario.simulation.replications,
+        min_value=2,
+        max_value=1000,
     )
 with cols[1]:
-    seed = state.sticky(st.number_input, "Seed", "brief.seed", scenario.simulation.seed, min_value=0, step=1)
+    seed = state.sticky(
+        st.number_input,
+        "Seed",
+        "brief.seed",
+        start["seed"] if start["seed"] is not None else scenario.simulation.seed,
+        min_value=0,
+        step=1,
+    )
 folder = state.results_dir()
 argv = actions.brief_argv(actions.save_input(scenario, folder), folder, int(replications), int(seed))
 st.caption("The same run from the command line:")

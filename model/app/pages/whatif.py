@@ -92,13 +92,25 @@ else:
 
 # --- settings and run ---------------------------------------------------------------------------------------------
 st.header("Run")
+start = actions.start_options()
 cols = st.columns(4)
 with cols[0]:
-    replications = state.sticky(st.number_input, "Paired replications", "whatif.n", 20, min_value=2, max_value=1000)
+    replications = state.sticky(
+        st.number_input, "Paired replications", "whatif.n", start["replications"] or 20, min_value=2, max_value=1000
+    )
 with cols[1]:
-    seed = state.sticky(st.number_input, "Seed", "whatif.seed", scenario.simulation.seed, min_value=0, step=1)
+    seed = state.sticky(
+        st.number_input,
+        "Seed",
+        "whatif.seed",
+        start["seed"] if start["seed"] is not None else scenario.simulation.seed,
+        min_value=0,
+        step=1,
+    )
 with cols[2]:
-    workers = state.sticky(st.number_input, "Worker processes", "whatif.workers", 2, min_value=1, max_value=64)
+    workers = state.sticky(
+        st.number_input, "Worker processes", "whatif.workers", start["workers"] or 2, min_value=1, max_value=64
+    )
 with cols[3]:
     calibrated = state.sticky(
         st.checkbox,
