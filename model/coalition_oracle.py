@@ -81,6 +81,7 @@ class CoalitionOracle:
         self.cache: dict[int, float] = {0: 0.0}
         self.solves = 0
         self._pool: ProcessPoolExecutor | None = None
+        self._remote: Any = None
 
     def __enter__(self) -> CoalitionOracle:
         return self
@@ -89,7 +90,10 @@ class CoalitionOracle:
         self.close()
 
     def close(self) -> None:
-        """Shut the process pool down (the Dask client belongs to the caller)."""
+        """Shut the process pool down and release the data sent to Dask (the client belongs to the caller)."""
+        if self._remote is not None:
+            self._remote.release()
+            self._remote = None
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -117,8 +121,9 @@ class CoalitionOracle:
         if self.client is not None:
             n_chunks = max(1, len(masks) // 32)
             chunks = [masks[i::n_chunks] for i in range(n_chunks)]
-            remote = self.client.scatter(self.instance, broadcast=True)
-            futures = [self.client.submit(_solve_in_dask, remote, chunk, pure=False) for chunk in chunks]
+            if self._remote is None:  # shipped once; the future is kept so Dask keeps the data
+                self._remote = self.client.scatter(self.instance, broadcast=True, hash=False)
+            futures = [self.client.submit(_solve_in_dask, self._remote, chunk, pure=False) for chunk in chunks]
             results: dict[int, float] = {}
             for part in self.client.gather(futures):
                 results.update(part)

@@ -1,5 +1,5 @@
 """Row generation, the separation MILP, pruned pool menus and sampled Shapley against the enumerated coalition table of
-a synthetic 8-member partnership (255 coalitions, the oracle): core verdicts, least core, closest core, the
+a synthetic 7-member partnership (127 coalitions, the oracle): core verdicts, least core, closest core, the
 nucleolus' first level, coverage of the sampled intervals, and identical results on 1 or 2 processes and Dask."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from model.row_generation import RowGenerationGame
 from model.separation import SeparationModel
 from model.shapley_sampling import cyclic_block, sampled_shapley
 
-N_MEMBERS = 8
+N_MEMBERS = 7
 
 
 @pytest.fixture(scope="module")
