@@ -162,6 +162,8 @@ def game_columns(
         seconds["least_core"] = time.perf_counter() - start
         start = time.perf_counter()
         try:
+            if not epsilon_exact:
+                raise RuntimeError("least core not converged")
             closest, _ = game.closest_core(allocations["per_capita"], max_rounds=budget.max_rounds)
         except RuntimeError:
             closest = dict(per_capita)
@@ -170,6 +172,8 @@ def game_columns(
         seconds["closest_core"] = time.perf_counter() - start
         start = time.perf_counter()
         try:
+            if not epsilon_exact:
+                raise RuntimeError("least core not converged")
             nucleolus, levels, exact = game.nucleolus(max_rounds=budget.max_rounds)
             notes.append(
                 f"Nucleolus by constraint generation over {len(game.rows):,} generated coalitions: its first level "
