@@ -34,14 +34,17 @@ browser:
 test: $(VENV) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 bench: $(VENV)
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
+# lint-imports: each stage package imports only the stages below it (the layers contract in pyproject.toml).
 lint: $(VENV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(VENV)
 	$(BIN)/ruff check --fix .

@@ -1,5 +1,5 @@
-"""Speed of the simulator-calibrated capacity table and of the verified optimiser (``model.calibration``,
-``model.verification``).
+"""Speed of the simulator-calibrated capacity table and of the verified optimiser (``model.optimisation.calibration``,
+``model.optimisation.verification``).
 
 Measures, in one run, each against a reference measured in the same run:
 
@@ -29,12 +29,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from catalogue_speed import load_note  # noqa: E402  (this folder is on the path when a benchmark runs)
 
-from model.calibration import calibrate  # noqa: E402
-from model.catalogue import CatalogueOptions  # noqa: E402
-from model.coalitions import clear_cache, coalition_costs, synthetic_partnership  # noqa: E402
+from model.optimisation import (  # noqa: E402
+    CatalogueOptions,  # noqa: E402
+    clear_cache,
+    coalition_costs,
+    synthetic_partnership,
+    verified_optimise,  # noqa: E402
+)
+from model.optimisation.calibration import calibrate  # noqa: E402
 from model.scenario import load_scenario  # noqa: E402
 from model.simulation import simulate  # noqa: E402
-from model.verification import verified_optimise  # noqa: E402
 
 
 def verdict(seconds: float, target: float) -> str:

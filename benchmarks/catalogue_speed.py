@@ -24,19 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from model.catalogue import (  # noqa: E402
-    CatalogueModel,
-    build_instance,
-    optimise,
-    profitable_bundles_only,
-    rebuild_solve,
-)
-from model.coalitions import (  # noqa: E402
-    clear_cache,
-    coalition_costs,
-    subadditivity_violations,
-    synthetic_partnership,
-)
+from model.optimisation import clear_cache, coalition_costs, optimise, subadditivity_violations, synthetic_partnership  # noqa: E402
+from model.optimisation.catalogue_instance import build_instance, profitable_bundles_only
+from model.optimisation.catalogue_milp import CatalogueModel, rebuild_solve  # noqa: E402
 from model.scenario import load_scenario  # noqa: E402
 
 TARGET_SECONDS = 90.0

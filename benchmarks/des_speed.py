@@ -2,7 +2,7 @@
 
 1. M/M/3 at utilisation 0.9, 100,000 customers (service rate 10 a working day per server, arrivals 27 a day):
    * this model's ``simulate`` on a scenario with one member, one service with one exponential work step, one role
-     with 3 FTE and no absence (``model.toy_scenarios.mmc_scenario``), timed end to end (arrival pre-draw, event
+     with 3 FTE and no absence (``model.scenario.toy.mmc_scenario``), timed end to end (arrival pre-draw, event
      loop, output tables);
    * a plain SimPy loop written here: one process per customer, ``simpy.Resource(capacity=3)``, pre-drawn times;
    * Ciw (``simulate_until_max_customers``).
@@ -34,11 +34,14 @@ from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from model.kpis import replication_kpis  # noqa: E402
-from model.queueing import mmc_mean_wait  # noqa: E402
-from model.scenario import apply_overrides, load_scenario  # noqa: E402
+from model.optimisation import mmc_mean_wait  # noqa: E402
+from model.scenario import (  # noqa: E402
+    apply_overrides,
+    load_scenario,
+    mmc_scenario,  # noqa: E402
+)
 from model.simulation import simulate  # noqa: E402
-from model.toy_scenarios import mmc_scenario  # noqa: E402
+from model.simulation.kpis import replication_kpis  # noqa: E402
 
 SERVERS = 3
 SERVICE_RATE = 10.0  # per working day per server

@@ -24,11 +24,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from model.games import (  # noqa: E402
+from model.fairness import (  # noqa: E402
     CostGame,
     airport_game,
     closest_core_allocation,
-    core_check,
     equal_split,
     least_core_epsilon,
     nucleolus,
@@ -36,6 +35,7 @@ from model.games import (  # noqa: E402
     shapley,
     shapley_sampled,
 )
+from model.fairness.solutions import core_check
 
 RESULTS: list[tuple[str, bool]] = []
 
@@ -177,7 +177,7 @@ def bench_sampled_shapley() -> None:
 
 def main() -> int:
     print(
-        f"model.games benchmark: Python {platform.python_version()}, {platform.machine()}, "
+        f"model.fairness.games benchmark: Python {platform.python_version()}, {platform.machine()}, "
         f"{os.cpu_count()} CPUs, numpy {np.__version__}"
     )
     bench_exact_shapley()

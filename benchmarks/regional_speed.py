@@ -26,14 +26,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from model import games  # noqa: E402
-from model.catalogue import build_instance, profitable_bundles_only  # noqa: E402
-from model.coalition_oracle import CoalitionOracle  # noqa: E402
-from model.coalitions import clear_cache, coalition_costs, synthetic_partnership  # noqa: E402
-from model.fast_coalitions import prune_dominated_options  # noqa: E402
-from model.row_generation import RowGenerationGame  # noqa: E402
-from model.separation import SeparationModel  # noqa: E402
-from model.shapley_sampling import sampled_shapley  # noqa: E402
+from model.fairness import games  # noqa: E402
+from model.fairness import solutions as games_solutions  # noqa: E402
+from model.fairness.row_generation import RowGenerationGame  # noqa: E402
+from model.fairness.shapley_sampling import sampled_shapley  # noqa: E402
+from model.optimisation.catalogue_instance import build_instance, profitable_bundles_only  # noqa: E402
+from model.optimisation.coalition_oracle import CoalitionOracle  # noqa: E402
+from model.optimisation.coalitions import clear_cache, coalition_costs, synthetic_partnership  # noqa: E402
+from model.optimisation.fast_coalitions import prune_dominated_options  # noqa: E402
+from model.optimisation.separation import SeparationModel  # noqa: E402
 
 
 def load_note() -> str:
@@ -81,7 +82,7 @@ def main() -> int:
 
     # 2. sampled Shapley on the table: coverage and efficiency of the designs
     game = games.CostGame.from_table(table, names)
-    exact = games.shapley(game).as_array()
+    exact = games_solutions.shapley(game).as_array()
     values = game.table
 
     def costs_of(masks):
@@ -111,9 +112,9 @@ def main() -> int:
     heads = {m.name: m.headcount for m in scenario.members}
     per_capita = {n: game.grand_value * heads[n] / sum(heads.values()) for n in names}
     start = time.perf_counter()
-    eps_exact = games.least_core_epsilon(game)
-    closest_exact = games.closest_core_allocation(game, per_capita).to_dict()
-    check_exact = games.core_check(game, per_capita)
+    eps_exact = games_solutions.least_core_epsilon(game)
+    closest_exact = games_solutions.closest_core_allocation(game, per_capita).to_dict()
+    check_exact = games_solutions.core_check(game, per_capita)
     t_enumerated = time.perf_counter() - start
     start = time.perf_counter()
     separation = SeparationModel(pruned)
@@ -139,8 +140,8 @@ def main() -> int:
     )
 
     if args.region:
+        from model.fairness.tariffs import tariff_table
         from model.scenario import load_scenario
-        from model.tariffs import tariff_table
 
         region = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "region.toml")
         start = time.perf_counter()

@@ -18,8 +18,8 @@ import time
 
 import pandas as pd
 
-from model.replications import multiple_replications
 from model.scenario import apply_overrides, load_scenario
+from model.simulation import multiple_replications
 
 TARGET_SECONDS = 30.0
 

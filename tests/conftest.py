@@ -128,7 +128,7 @@ def briefing_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 
     The results folder is given as a RELATIVE path (as ``./results`` is by default) from a temporary working
     directory: the notebook kernel runs inside the run folder, so the command must hand it absolute paths."""
-    from model.cli import main
+    from model.commands.cli import main
 
     base = tmp_path_factory.mktemp("brief-cwd")
     results = base / "results"

@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from model.cli import main
 from model.commands.brief import HTML_NAME, render_html
-from model.excel import NOTES_SHEET, POUNDS_FORMAT, SCHEDULE_SHEET, SUMMARY_SHEET
+from model.commands.cli import main
+from model.reporting.excel import NOTES_SHEET, POUNDS_FORMAT, SCHEDULE_SHEET, SUMMARY_SHEET
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ROOT / "tests" / "data" / "brief_small.toml"

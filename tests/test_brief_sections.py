@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import briefing, plots, summary
+from model.reporting import briefing, plots
 from model.scenario import Scenario
+from model.simulation import summary
 
 
 @pytest.fixture
@@ -56,9 +57,9 @@ def test_break_even_rate_when_the_scenario_sets_none(default_scenario: Scenario)
 def test_optional_module_reasons() -> None:
     module, reason = briefing.optional_module("model.no_such_module_here")
     assert module is None and reason == "model.no_such_module_here is not part of this version of the model"
-    module, reason = briefing.optional_module("model.summary", ["cost_summary", "not_a_function"])
-    assert module is None and reason == "model.summary does not yet provide not_a_function"
-    module, reason = briefing.optional_module("model.summary", ["cost_summary"])
+    module, reason = briefing.optional_module("model.simulation.summary", ["cost_summary", "not_a_function"])
+    assert module is None and reason == "model.simulation.summary does not yet provide not_a_function"
+    module, reason = briefing.optional_module("model.simulation.summary", ["cost_summary"])
     assert module is summary and reason == ""
 
 

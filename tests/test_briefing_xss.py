@@ -13,8 +13,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from model.briefing import Section, show, table_html
-from model.safety import html_text
+from model.reporting.briefing.context import Section, table_html
+from model.reporting.briefing.outputs import show
+from model.scenario import html_text
 
 pytestmark = [pytest.mark.xdist_group("brief_cli"), pytest.mark.slow]
 

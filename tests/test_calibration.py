@@ -11,7 +11,8 @@ import time
 import pytest
 from test_catalogue_bruteforce import brute_force, small_scenario
 
-from model.calibration import (
+from model.optimisation import CatalogueOptions, optimise, verified_optimise
+from model.optimisation.calibration import (
     CalibrationSettings,
     CapacityTable,
     PoolCapacity,
@@ -20,11 +21,9 @@ from model.calibration import (
     pool_scenario_data,
     search_capacity,
 )
-from model.catalogue import HOST_TEAM, CatalogueOptions, optimise
-from model.pooling import pool_capacity, queueing_budget_days, service_rate_per_fte
-from model.scenario import Scenario, scenario_from_dict
-from model.toy_scenarios import toy_scenario_dict
-from model.verification import verified_optimise
+from model.optimisation.catalogue_instance import HOST_TEAM
+from model.optimisation.pooling import pool_capacity, queueing_budget_days, service_rate_per_fte
+from model.scenario import Scenario, scenario_from_dict, toy_scenario_dict
 
 FAST = CalibrationSettings(months=12, max_replications=8, precision=0.05)
 

@@ -10,19 +10,20 @@ from typing import Any
 
 import pytest
 
-import model.catalogue as catalogue
-from model.catalogue import (
-    HOST_TEAM,
-    CatalogueOptions,
-    SolveOutcome,
-    build_instance,
-    optimise,
-    undominated_roles,
+import model.optimisation.catalogue_milp as catalogue
+from model.optimisation import CatalogueOptions, catalogue_instance, optimise
+from model.optimisation.catalogue import CatalogueResult
+from model.optimisation.catalogue_instance import HOST_TEAM, build_instance, undominated_roles
+from model.optimisation.catalogue_milp import SolveOutcome
+from model.optimisation.pooling import pool_capacity, queueing_budget_days, service_rate_per_fte
+from model.scenario import (
+    WORKING_DAYS_PER_YEAR,
+    InfeasibleError,
+    Scenario,
+    SolverUnavailableError,
+    UserError,
+    apply_overrides,
 )
-from model.errors import InfeasibleError, SolverUnavailableError, UserError
-from model.pooling import pool_capacity, queueing_budget_days, service_rate_per_fte
-from model.scenario import Scenario, apply_overrides
-from model.units import WORKING_DAYS_PER_YEAR
 
 
 def one_service(
@@ -195,7 +196,7 @@ def test_in_house_bundles_share_a_person_across_services(default_scenario: Scena
     for size in (1, 2, 3):
         for subset in itertools.combinations(["recruitment", "payroll_operational", "training"], size):
             exact = min(
-                catalogue.team_cost(combo, instance.role_costs)[1]
+                catalogue_instance.team_cost(combo, instance.role_costs)[1]
                 for combo in itertools.product(*[pairs[s].in_house_options for s in subset])
             ) + sum(pairs[s].in_house_cost_gbp for s in subset)
             assert partition_cost(frozenset(subset), bundles) == pytest.approx(exact)
@@ -220,7 +221,7 @@ def test_dominated_roles_are_dropped(default_scenario: Scenario) -> None:
 
 
 @pytest.fixture(scope="module")
-def default_result(default_scenario: Scenario) -> catalogue.CatalogueResult:
+def default_result(default_scenario: Scenario) -> CatalogueResult:
     return optimise(default_scenario)
 
 

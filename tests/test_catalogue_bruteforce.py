@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from model.catalogue import HOST_TEAM, optimise
-from model.pooling import pool_capacity, queueing_budget_days, service_rate_per_fte
-from model.scenario import Scenario
-from model.units import WORKING_DAYS_PER_YEAR
+from model.optimisation import optimise
+from model.optimisation.catalogue_instance import HOST_TEAM
+from model.optimisation.pooling import pool_capacity, queueing_budget_days, service_rate_per_fte
+from model.scenario import WORKING_DAYS_PER_YEAR, Scenario
 
 MODES = ("shared", "in_house", "external")
 

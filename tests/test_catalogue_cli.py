@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import model.catalogue as catalogue
-from model.cli import main
+import model.optimisation.catalogue as catalogue
+from model.commands.cli import main
 
 INFEASIBLE = """
 name = "Impossible"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from model.cli import main
+from model.commands.cli import main
 from model.scenario import DEFAULT_SCENARIO
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from model.cli import main
+from model.commands.cli import main
 from model.commands.simulate import expected_case_rows, simulate_into, warm_up_note
-from model.replications import ExperimentResult, multiple_replications
-from model.results import RunFolder
+from model.reporting import RunFolder
 from model.scenario import Scenario, apply_overrides
+from model.simulation import ExperimentResult, multiple_replications
 
 pytestmark = pytest.mark.xdist_group("cli_simulate")
 

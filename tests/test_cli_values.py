@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.cli import main
+from model.commands.cli import main
 from model.commands.game import analyse
-from model.games import CostGame
-from model.results import RunFolder
+from model.fairness import CostGame
+from model.reporting import RunFolder
 from model.scenario import Scenario
 
 
@@ -82,7 +82,7 @@ def test_missing_results_dir_is_created(tmp_path: Path, capsys: pytest.CaptureFi
 def test_full_disk_leaves_nothing_and_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default_scenario: Scenario
 ) -> None:
-    from model import results
+    from model.reporting import results
 
     def full(self: object, name: str, text: str) -> Path:
         raise OSError(errno.ENOSPC, "No space left on device", name)
@@ -99,7 +99,7 @@ def test_full_disk_leaves_nothing_and_says_so(
 def test_manifest_write_failure_leaves_nothing_half_done(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default_scenario: Scenario
 ) -> None:
-    from model import results
+    from model.reporting import results
 
     def half_written(self: RunFolder) -> None:
         (self.working_dir / "manifest.json").write_text("")  # 0 bytes, then the disk is full

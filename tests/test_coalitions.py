@@ -12,18 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from model.catalogue import build_instance, optimise, profitable_bundles_only
-from model.coalitions import (
+from model.optimisation import (
     all_masks,
     clear_cache,
     coalition_cost,
     coalition_costs,
+    optimise,
     solve_masks,
     subadditivity_violations,
     synthetic_partnership,
 )
-from model.errors import UserError
-from model.scenario import Scenario
+from model.optimisation.catalogue_instance import build_instance, profitable_bundles_only
+from model.scenario import Scenario, UserError
 
 
 def alone_scenario(scenario: Scenario, members: list[str]) -> Scenario:

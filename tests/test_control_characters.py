@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from model.cli import main
-from model.errors import ScenarioError
-from model.safety import control_character
-from model.scenario import DEFAULT_SCENARIO, Scenario, format_location, scenario_from_dict
+from model.commands.cli import main
+from model.scenario import DEFAULT_SCENARIO, Scenario, ScenarioError, format_location, scenario_from_dict
+from model.scenario.files import control_character
 
 
 def _text_leaves(node: Any, location: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -7,18 +7,23 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from model.demand import (
+from model.scenario import (
+    WORKING_DAYS_PER_MONTH,
+    Distribution,
+    load_scenario,
+    months_to_days,
+    scenario_from_dict,
+    toy_scenario_dict,
+)
+from model.simulation import expected_annual_demand
+from model.simulation.demand import (
     arrival_rate_per_day,
     backlog_allocation,
     case_batches,
-    expected_annual_demand,
     expected_monthly_arrivals,
     quantile,
 )
-from model.random_streams import generator, seed_sequence, stream_key
-from model.scenario import Distribution, load_scenario, scenario_from_dict
-from model.toy_scenarios import toy_scenario_dict
-from model.units import WORKING_DAYS_PER_MONTH, months_to_days
+from model.simulation.random_streams import generator, seed_sequence, stream_key
 
 PROFILE = [1.1, 1.0, 1.25, 1.2, 1.0, 0.9, 0.9, 0.7, 1.1, 1.1, 1.0, 0.75]
 

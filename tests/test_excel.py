@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from model import excel
+from model.reporting import excel
 
 
 @pytest.fixture

@@ -10,12 +10,10 @@ import numpy as np
 import pytest
 from test_risk_toy import toy_dict
 
-from model.absence import CAUSES, clip, complement, overlap, post_timeline, subtract
-from model.errors import ScenarioError
-from model.random_streams import generator, seed_sequence, stream_name
-from model.scenario import Absence, scenario_from_dict
+from model.scenario import WORKING_DAYS_PER_MONTH, WORKING_DAYS_PER_YEAR, Absence, ScenarioError, scenario_from_dict
 from model.simulation import post_fractions, simulate
-from model.units import WORKING_DAYS_PER_MONTH, WORKING_DAYS_PER_YEAR
+from model.simulation.absence import CAUSES, clip, complement, overlap, post_timeline, subtract
+from model.simulation.random_streams import generator, seed_sequence, stream_name
 
 MONTH = WORKING_DAYS_PER_MONTH
 NO_NATURAL_ABSENCE = {

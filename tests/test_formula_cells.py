@@ -10,11 +10,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from model.excel import write_tariff_schedule
-from model.results import RunFolder
-from model.safety import FORMULA_TRIGGERS, neutralise_cell, neutralise_frame
-from model.scenario import Scenario
-from model.tariffs import markdown_table
+from model.fairness import markdown_table
+from model.reporting import RunFolder, write_tariff_schedule
+from model.scenario import Scenario, neutralise_cell
+from model.scenario.escaping import FORMULA_TRIGGERS, neutralise_frame
 
 HOSTILE = ['=HYPERLINK("http://evil.example","click")', "=cmd|' /C calc'!A0", "+1+2", "-2+3", "@SUM(1)", "\t=1", "\r=1"]
 

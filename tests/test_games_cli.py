@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from model.cli import main
+from model.commands.cli import main
 
 # the hand-derived three-player game of tests/test_games_hand.py, with headcounts 100/200/300
 GAME = {

@@ -7,9 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from model.games import (
-    MAX_LP_PLAYERS,
-    MAX_TABLE_PLAYERS,
+from model.fairness import (
     CostGame,
     EmptyImputationSetError,
     GameError,
@@ -19,7 +17,6 @@ from model.games import (
     UnknownPlayerError,
     airport_game,
     coalition_key,
-    core_check,
     equal_split,
     nucleolus,
     parse_coalition,
@@ -31,6 +28,8 @@ from model.games import (
     shapley,
     shapley_sampled,
 )
+from model.fairness.games import MAX_LP_PLAYERS, MAX_TABLE_PLAYERS
+from model.fairness.solutions import core_check
 
 
 def test_keys_in_any_order_and_frozensets_give_the_same_game():

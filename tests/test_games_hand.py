@@ -7,11 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from model.games import (
+from model.fairness import (
     CostGame,
     airport_game,
     closest_core_allocation,
-    core_check,
     core_is_nonempty,
     equal_split,
     least_core,
@@ -24,6 +23,7 @@ from model.games import (
     shapley,
     shapley_sampled,
 )
+from model.fairness.solutions import core_check
 
 TOL = 1e-9
 

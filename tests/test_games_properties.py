@@ -15,10 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from model.games import (
+from model.fairness import (
     CostGame,
     closest_core_allocation,
-    core_check,
     equal_split,
     excesses,
     least_core,
@@ -31,6 +30,7 @@ from model.games import (
     shapley,
     shapley_sampled,
 )
+from model.fairness.solutions import core_check
 
 TOL = 1e-7  # absolute, on games whose costs are at most a few hundred
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

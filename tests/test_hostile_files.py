@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from model.cli import main
-from model.safety import MAX_SCENARIO_BYTES
+from model.commands.cli import main
 from model.scenario import DEFAULT_SCENARIO
+from model.scenario.files import MAX_SCENARIO_BYTES
 
 TEXT = DEFAULT_SCENARIO.read_text(encoding="utf-8")
 

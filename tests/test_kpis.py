@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.kpis import KPI_COLUMNS, month_label, replication_kpis
-from model.scenario import apply_overrides, load_scenario, scenario_from_dict
-from model.simulation import BACKLOG_COLUMNS, CASE_COLUMNS, STAFF_COLUMNS, SimulationOutput, simulate
-from model.toy_scenarios import toy_scenario_dict
+from model.scenario import apply_overrides, load_scenario, scenario_from_dict, toy_scenario_dict
+from model.simulation import SimulationOutput, simulate
+from model.simulation.engine import BACKLOG_COLUMNS, CASE_COLUMNS, STAFF_COLUMNS
+from model.simulation.kpis import KPI_COLUMNS, month_label, replication_kpis
 
 NAN = math.nan
 

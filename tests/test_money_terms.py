@@ -13,12 +13,12 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from model import summary
-from model.catalogue import CatalogueOptions, build_instance
-from model.kpis import non_pay_by_service, replication_kpis
-from model.scenario import Scenario, scenario_from_dict
-from model.simulation import BACKLOG_COLUMNS, CASE_COLUMNS, STAFF_COLUMNS, SimulationOutput
-from model.toy_scenarios import toy_scenario_dict
+from model.optimisation import CatalogueOptions
+from model.optimisation.catalogue_instance import build_instance
+from model.scenario import Scenario, scenario_from_dict, toy_scenario_dict
+from model.simulation import SimulationOutput, summary
+from model.simulation.engine import BACKLOG_COLUMNS, CASE_COLUMNS, STAFF_COLUMNS
+from model.simulation.kpis import non_pay_by_service, replication_kpis
 
 DAYS_PER_MONTH = 21.75  # 261 working days / 12, written out so the test does not lean on model.units
 WINDOW_DAYS = 3 * DAYS_PER_MONTH  # horizon 4 months, warm-up 1 month

@@ -17,20 +17,17 @@ import pytest
 from scipy import optimize
 from test_money_terms import WINDOW_DAYS, money_output, money_scenario
 
-from model import games, queueing, tariffs
-from model.absence import merge, sickness_episode_rates, subtract
-from model.calibration import search_capacity
-from model.demand import (
-    active_in_month,
-    arrival_rate_per_day,
-    expected_annual_demand,
-    expected_monthly_arrivals,
-)
-from model.kpis import member_active_months, replication_kpis
-from model.pooling import pool_capacity
-from model.scenario import Absence, scenario_from_dict
-from model.simulation import STAFF_COLUMNS
-from model.toy_scenarios import toy_scenario_dict
+from model.fairness import cost_lines, tariffs
+from model.fairness import solutions as games
+from model.optimisation import queueing
+from model.optimisation.calibration import search_capacity
+from model.optimisation.pooling import pool_capacity
+from model.scenario import Absence, scenario_from_dict, toy_scenario_dict
+from model.simulation import expected_annual_demand, member_active_months
+from model.simulation.absence import merge, sickness_episode_rates, subtract
+from model.simulation.demand import active_in_month, arrival_rate_per_day, expected_monthly_arrivals
+from model.simulation.engine import STAFF_COLUMNS
+from model.simulation.kpis import replication_kpis
 
 # --------------------------------------------------------------------------------------------------------------------
 # games._balance_exactly: the residual it moves must be tiny, and go where the docstring says
@@ -95,22 +92,22 @@ def test_weights_fall_back_to_headcount_then_to_equal_shares() -> None:
     (0.25 : 0.5 work hours) is still activity and is used as it is."""
     heads = {"A": 100.0, "B": 300.0}
     no_activity = {("A", "svc", "work_hours"): 0.0, ("B", "svc", "work_hours"): 0.0}
-    assert tariffs._weights(_line(), "activity_based", heads, no_activity, {}) == {"A": 100.0, "B": 300.0}
-    assert tariffs._weights(_line(), "activity_based", {"A": 0.0, "B": 0.0}, no_activity, {}) == {"A": 1.0, "B": 1.0}
+    assert cost_lines._weights(_line(), "activity_based", heads, no_activity, {}) == {"A": 100.0, "B": 300.0}
+    assert cost_lines._weights(_line(), "activity_based", {"A": 0.0, "B": 0.0}, no_activity, {}) == {"A": 1.0, "B": 1.0}
     small = {("A", "svc", "work_hours"): 0.25, ("B", "svc", "work_hours"): 0.5}
-    assert tariffs._weights(_line(), "activity_based", heads, small, {}) == {"A": 0.25, "B": 0.5}
+    assert cost_lines._weights(_line(), "activity_based", heads, small, {}) == {"A": 0.25, "B": 0.5}
 
 
 def test_weights_give_nothing_to_a_member_without_recorded_usage() -> None:
     """A member missing from the usage table weighs 0 under every rule (it must not be charged a default share)."""
     heads = {"A": 100.0}
     quantity = {("A", "svc", "work_hours"): 4.0}
-    assert tariffs._weights(_line(), "per_capita", heads, quantity, {}) == {"A": 100.0, "B": 0.0}
-    assert tariffs._weights(_line(), "activity_based", heads, quantity, {}) == {"A": 4.0, "B": 0.0}
-    overhead = _line(service=tariffs.HOST_OVERHEAD)
+    assert cost_lines._weights(_line(), "per_capita", heads, quantity, {}) == {"A": 100.0, "B": 0.0}
+    assert cost_lines._weights(_line(), "activity_based", heads, quantity, {}) == {"A": 4.0, "B": 0.0}
+    overhead = _line(service=cost_lines.HOST_OVERHEAD)
     shared = {"A": {"svc", "other"}, "B": {"svc"}}
-    assert tariffs._weights(overhead, "activity_based", heads, quantity, shared) == {"A": 4.0, "B": 0.0}
-    assert tariffs._weights(_line(), "activity_based", heads, {}, {}) == {"A": 100.0, "B": 0.0}
+    assert cost_lines._weights(overhead, "activity_based", heads, quantity, shared) == {"A": 4.0, "B": 0.0}
+    assert cost_lines._weights(_line(), "activity_based", heads, {}, {}) == {"A": 100.0, "B": 0.0}
 
 
 def test_spread_over_services_without_weight_is_equal() -> None:
@@ -120,7 +117,7 @@ def test_spread_over_services_without_weight_is_equal() -> None:
         [["A", "x", 0.0], ["A", "y", 0.0], ["B", "x", 1.0], ["B", "y", 2.0], ["C", "x", 0.25], ["C", "y", 0.5]],
         columns=["member", "service", "gbp_per_year"],
     )
-    spread = tariffs._spread({"A": 90.0, "B": 90.0, "C": 90.0}, weights, "shapley").set_index(["member", "service"])
+    spread = cost_lines._spread({"A": 90.0, "B": 90.0, "C": 90.0}, weights, "shapley").set_index(["member", "service"])
     assert spread.loc[("A", "x"), "gbp_per_year"] == pytest.approx(45.0, abs=1e-12)
     assert spread.loc[("A", "y"), "gbp_per_year"] == pytest.approx(45.0, abs=1e-12)
     assert spread.loc[("B", "y"), "gbp_per_year"] == pytest.approx(60.0, abs=1e-12)
@@ -312,7 +309,7 @@ def test_member_totals_of_a_player_without_rows_are_zero() -> None:
     per_service = pd.DataFrame(
         [["A", "x", 1.5], ["A", "y", 2.5], ["B", "x", 4.0]], columns=["member", "service", "gbp_per_year"]
     )
-    assert tariffs._member_totals(per_service, ["A", "B", "C"]) == {"A": 4.0, "B": 4.0, "C": 0.0}
+    assert cost_lines._member_totals(per_service, ["A", "B", "C"]) == {"A": 4.0, "B": 4.0, "C": 0.0}
 
 
 def test_min_servers_at_the_edges() -> None:

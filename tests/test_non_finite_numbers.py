@@ -9,16 +9,16 @@ from typing import Any
 
 import pytest
 
-from model.cli import main
-from model.errors import ScenarioError
+from model.commands.cli import main
 from model.scenario import (
     DEFAULT_SCENARIO,
-    MAX_HEADCOUNT,
     Scenario,
+    ScenarioError,
     apply_overrides,
     format_location,
     scenario_from_dict,
 )
+from model.scenario.schema import MAX_HEADCOUNT
 
 
 def _numeric_leaves(node: Any, location: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from model.faults import pid_alive
+from model.simulation import pid_alive
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ROOT / "tests" / "data" / "brief_small.toml"

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from model import queueing
-from model.pooling import (
+from model.optimisation import queueing
+from model.optimisation.pooling import (
     availability,
     capacity_table,
     pool_capacity,

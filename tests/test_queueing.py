@@ -9,7 +9,7 @@ from fractions import Fraction
 import pytest
 from scipy import integrate
 
-from model import queueing as q
+from model.optimisation import queueing as q
 
 
 def erlang_c_by_sum(servers: int, load: Fraction) -> Fraction:

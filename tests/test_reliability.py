@@ -7,12 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.kpis import replication_kpis
-from model.reliability import ReliabilityRules, period_counts, rolling_verdicts, scoring_start_month, team_of
-from model.scenario import DEFAULT_SCENARIO, load_scenario, scenario_from_dict
-from model.simulation import simulate
-from model.steady_state import settled_month, steady_state_scenario
-from model.toy_scenarios import toy_scenario_dict
+from model.scenario import DEFAULT_SCENARIO, load_scenario, scenario_from_dict, toy_scenario_dict
+from model.simulation import ReliabilityRules, simulate, steady_state_scenario
+from model.simulation.kpis import replication_kpis
+from model.simulation.reliability import period_counts, rolling_verdicts, scoring_start_month, team_of
+from model.simulation.steady_state import settled_month
 
 CHESHIRE = DEFAULT_SCENARIO.parent / "cheshire.toml"
 
@@ -132,7 +131,7 @@ def test_reliability_counts_add_up_over_replications(default_scenario) -> None:
 
 def test_compare_measures_carry_reliability_by_team() -> None:
     """``sharedhr compare`` pairs the same per-team reliability the verification uses."""
-    from model.whatif import kpi_measures
+    from model.risk import kpi_measures
 
     scenario = scenario_from_dict(_mixed_mode_scenario())
     measures = kpi_measures(scenario, replication_kpis(scenario, simulate(scenario, 0)))

@@ -9,17 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.errors import UserError
-from model.kpis import KPI_COLUMNS
-from model.replications import (
+from model.scenario import Scenario, UserError, apply_overrides
+from model.simulation import (
     auto_replications,
     multiple_replications,
     select_kpi,
     single_run,
+    t_confidence_interval,
     warm_up_diagnostic,
 )
-from model.scenario import Scenario, apply_overrides
-from model.statistics import t_confidence_interval
+from model.simulation.kpis import KPI_COLUMNS
 
 pytestmark = pytest.mark.xdist_group("replications")  # share the module fixtures on one worker
 

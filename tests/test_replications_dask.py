@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pandas as pd
 import pytest
 
-from model.replications import auto_replications, multiple_replications
 from model.scenario import Scenario, apply_overrides
+from model.simulation import auto_replications, multiple_replications
 
 distributed = pytest.importorskip("distributed")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from model.results import RunFolder, slug
+from model.reporting import RunFolder, slug
 
 
 def test_slug() -> None:

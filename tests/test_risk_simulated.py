@@ -6,9 +6,10 @@ import pandas as pd
 import pytest
 from test_risk_toy import toy_dict, toy_scenario
 
-from model import risk, whatif
+from model.risk import stress as risk
+from model.risk import whatif
 from model.scenario import apply_overrides, scenario_from_dict
-from model.statistics import t_confidence_interval
+from model.simulation import t_confidence_interval
 
 N = 10
 
@@ -97,7 +98,7 @@ def test_member_leaving_charges_the_stranded_cost_to_the_host() -> None:
 
 def test_premium_from_an_experiment_equals_the_direct_premium() -> None:
     """``sharedhr run`` already has the base replications: reusing them gives the same premium."""
-    from model.replications import multiple_replications
+    from model.simulation import multiple_replications
 
     scenario = toy_scenario(horizon_months=3)
     direct = risk.host_risk_premium(scenario, 3)

@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 from test_risk_toy import toy_dict, toy_scenario
 
-from model import risk, whatif
-from model.cli import main
-from model.errors import UserError
-from model.scenario import DEFAULT_SCENARIO, scenario_from_dict
-from model.statistics import wilson_interval
-from model.units import WORKING_DAYS_PER_MONTH
+from model.commands.cli import main
+from model.risk import stress as risk
+from model.risk import whatif
+from model.scenario import DEFAULT_SCENARIO, WORKING_DAYS_PER_MONTH, UserError, scenario_from_dict
+from model.simulation import wilson_interval
 
 
 def test_transforms_are_pure_and_change_only_their_fields() -> None:

@@ -9,14 +9,15 @@ import random
 import numpy as np
 import pytest
 
-from model import games
-from model.catalogue import build_instance, profitable_bundles_only
-from model.coalition_oracle import CoalitionOracle
-from model.coalitions import clear_cache, coalition_costs, synthetic_partnership
-from model.fast_coalitions import prune_dominated_options
-from model.row_generation import RowGenerationGame
-from model.separation import SeparationModel
-from model.shapley_sampling import cyclic_block, sampled_shapley
+from model.fairness import games
+from model.fairness import solutions as games_solutions
+from model.fairness.row_generation import RowGenerationGame
+from model.fairness.shapley_sampling import cyclic_block, sampled_shapley
+from model.optimisation.catalogue_instance import build_instance, profitable_bundles_only
+from model.optimisation.coalition_oracle import CoalitionOracle
+from model.optimisation.coalitions import clear_cache, coalition_costs, synthetic_partnership
+from model.optimisation.fast_coalitions import prune_dominated_options
+from model.optimisation.separation import SeparationModel
 
 N_MEMBERS = 7
 
@@ -68,7 +69,11 @@ def tariffs_to_check(scenario, names, game):
     grand = game.grand_value
     pc = per_capita(scenario, grand)
     rng = np.random.default_rng(3)
-    out = {"per capita": pc, "shapley": games.shapley(game).to_dict(), "equal": {n: grand / len(names) for n in names}}
+    out = {
+        "per capita": pc,
+        "shapley": games_solutions.shapley(game).to_dict(),
+        "equal": {n: grand / len(names) for n in names},
+    }
     for k in range(4):  # per capita with money moved between two members: some of these leave the core
         moved = dict(pc)
         i, j = rng.choice(len(names), size=2, replace=False)
@@ -83,7 +88,7 @@ def test_core_verdicts_equal_the_enumerated_ones(partnership, rowgen) -> None:
     scenario, names, _, game, _ = partnership
     verdicts = []
     for label, tariff in tariffs_to_check(scenario, names, game).items():
-        exact = games.core_check(game, tariff)
+        exact = games_solutions.core_check(game, tariff)
         found = rowgen.core_verdict(tariff)
         assert found.in_core == exact.in_core, label
         assert found.excess_gbp == pytest.approx(exact.max_excess, abs=1.0), label
@@ -94,17 +99,17 @@ def test_core_verdicts_equal_the_enumerated_ones(partnership, rowgen) -> None:
 def test_least_core_and_closest_core_equal_the_enumerated_ones(partnership, rowgen) -> None:
     scenario, names, _, game, _ = partnership
     epsilon, _, rounds = rowgen.least_core()
-    assert epsilon == pytest.approx(games.least_core_epsilon(game), abs=1.0)
+    assert epsilon == pytest.approx(games_solutions.least_core_epsilon(game), abs=1.0)
     assert len(rowgen.rows) < 2**N_MEMBERS - 2  # rows were generated, not enumerated
     reference = per_capita(scenario, game.grand_value)
     closest, _ = rowgen.closest_core(reference)
-    exact = games.closest_core_allocation(game, reference).to_dict()
+    exact = games_solutions.closest_core_allocation(game, reference).to_dict()
     for name in names:
         assert closest[name] == pytest.approx(exact[name], abs=1.0)
     nucleolus, levels, exact_levels = rowgen.nucleolus()
     assert exact_levels >= 1
-    assert levels[0] == pytest.approx(games.least_core_epsilon(game), abs=1.0)
-    assert games.core_check(game, nucleolus).max_excess == pytest.approx(levels[0], abs=1.0)
+    assert levels[0] == pytest.approx(games_solutions.least_core_epsilon(game), abs=1.0)
+    assert games_solutions.core_check(game, nucleolus).max_excess == pytest.approx(levels[0], abs=1.0)
 
 
 def test_cyclic_block_stratifies_every_position() -> None:
@@ -121,7 +126,7 @@ def test_cyclic_block_stratifies_every_position() -> None:
 
 def test_sampled_intervals_cover_the_exact_shapley_value(partnership) -> None:
     _, names, _, game, _ = partnership
-    exact = games.shapley(game).to_dict()
+    exact = games_solutions.shapley(game).to_dict()
     table = game.table
 
     def costs_of(masks):

@@ -7,14 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from model.errors import ScenarioError
-from model.scenario import (
-    DEFAULT_SCENARIO,
-    SCENARIO_DIR,
-    Mode,
-    apply_overrides,
-    load_scenario,
-)
+from model.scenario import DEFAULT_SCENARIO, Mode, ScenarioError, apply_overrides, load_scenario
+from model.scenario.schema import SCENARIO_DIR
 
 DEFAULT_TEXT = DEFAULT_SCENARIO.read_text(encoding="utf-8")
 

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from test_risk_toy import toy_scenario
 
-from model import catalogue, plots, sensitivity, whatif
-from model.cli import main
-from model.errors import UserError
-from model.scenario import DEFAULT_SCENARIO, load_scenario
-from model.verification import apply_catalogue
+from model.commands.cli import main
+from model.optimisation import apply_catalogue, catalogue, catalogue_instance
+from model.reporting import plots, risk_plots
+from model.risk import sensitivity, whatif
+from model.scenario import DEFAULT_SCENARIO, UserError, load_scenario
 
 
 def test_scale_inputs_multiplies_the_right_fields() -> None:
@@ -47,7 +47,7 @@ def test_tornado_salary_bar_is_exactly_a_fifth_of_host_pay() -> None:
     assert cost.loc["effort", "swing"] == pytest.approx(0.0, abs=1e-6)
     attainment = result.table[result.table["output"] == "sla_attainment"].set_index("parameter")
     assert attainment.loc["salaries", "swing"] == pytest.approx(0.0, abs=1e-12)
-    figures = sensitivity.tornado_figures(result)
+    figures = risk_plots.tornado_figures(result)
     assert "GBP per year" in figures["total_cost_gbp_per_year"].axes[0].get_xlabel()
     for figure in figures.values():
         plots.close(figure)
@@ -57,7 +57,7 @@ def test_apply_catalogue_sets_provision_and_staff() -> None:
     scenario = toy_scenario()
     result = catalogue.optimise(scenario, explain=False)
     applied = apply_catalogue(scenario, result)
-    host = result.staffing[result.staffing["team"] == catalogue.HOST_TEAM].groupby("role")["fte"].sum()
+    host = result.staffing[result.staffing["team"] == catalogue_instance.HOST_TEAM].groupby("role")["fte"].sum()
     for role in applied.roles:
         assert role.fte == pytest.approx(float(host.get(role.name, 0.0)))
     for row in result.decisions.itertuples():
@@ -86,7 +86,7 @@ def test_morris_effects_of_linear_costs_are_exact() -> None:
     assert cost.loc["salaries", "mu_star"] == pytest.approx(0.4 * staff, rel=1e-6)
     assert cost.loc["external_prices", "mu_star"] == pytest.approx(0.4 * external, rel=1e-6, abs=1e-6)
     assert cost["sigma"].abs().max() == pytest.approx(0.0, abs=1e-6)
-    figure = sensitivity.morris_figure(result)
+    figure = risk_plots.morris_figure(result)
     assert "GBP per year" in figure.axes[0].get_xlabel()
     plots.close(figure)
 

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from model.absence import (
+from model.scenario import WORKING_DAYS_PER_YEAR, Absence, apply_overrides, load_scenario
+from model.simulation import simulate
+from model.simulation.absence import (
     CAUSES,
     bank_holiday_days,
     merge,
@@ -17,11 +19,8 @@ from model.absence import (
     sickness_episode_rates,
     subtract,
 )
-from model.kpis import replication_kpis
-from model.random_streams import generator, seed_sequence, stream_name
-from model.scenario import Absence, apply_overrides, load_scenario
-from model.simulation import simulate
-from model.units import WORKING_DAYS_PER_YEAR
+from model.simulation.kpis import replication_kpis
+from model.simulation.random_streams import generator, seed_sequence, stream_name
 
 YEAR = WORKING_DAYS_PER_YEAR
 

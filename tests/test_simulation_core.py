@@ -13,12 +13,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.kpis import replication_kpis
-from model.scenario import apply_overrides, load_scenario, scenario_from_dict
-from model.simulation import CASE_COLUMNS, STAFF_COLUMNS, post_fractions, review_points, simulate
-from model.summary import cost_summary
-from model.toy_scenarios import mmc_scenario, toy_scenario_dict
-from model.units import months_to_days
+from model.scenario import (
+    apply_overrides,
+    load_scenario,
+    mmc_scenario,
+    months_to_days,
+    scenario_from_dict,
+    toy_scenario_dict,
+)
+from model.simulation import cost_summary, post_fractions, review_points, simulate
+from model.simulation.engine import CASE_COLUMNS, STAFF_COLUMNS
+from model.simulation.kpis import replication_kpis
 
 ATTRIBUTES = ["member", "service", "origin", "arrival_day", "work_hours", "wait_days", "external_days"]
 

@@ -25,9 +25,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from model.queueing import mmc_mean_wait, mmc_prob_wait, mmc_wait_tail
+from model.optimisation import mmc_mean_wait, mmc_prob_wait, mmc_wait_tail
+from model.scenario import mmc_scenario
 from model.simulation import simulate
-from model.toy_scenarios import mmc_scenario
 
 SERVICE_RATE = 10.0
 PRODUCTIVE_HOURS = 5.5  # mmc_scenario default: a work step of 5.5 / rate hours is 1 / rate days

@@ -8,10 +8,10 @@ import math
 import pytest
 from test_risk_toy import toy_dict, toy_scenario
 
-from model import pooling, queueing, staffing
-from model.cli import main
-from model.scenario import DEFAULT_SCENARIO, load_scenario, scenario_from_dict
-from model.units import WORKING_DAYS_PER_YEAR
+from model.commands.cli import main
+from model.optimisation import pooling, queueing
+from model.risk import staffing
+from model.scenario import DEFAULT_SCENARIO, WORKING_DAYS_PER_YEAR, load_scenario, scenario_from_dict
 
 
 def _one_service() -> dict:

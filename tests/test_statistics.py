@@ -9,13 +9,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from model.statistics import (
+from model.simulation import summarise, t_confidence_interval
+from model.simulation.statistics import (
     SUMMARY_COLUMNS,
     mser_truncation,
     relative_precision,
     replications_needed,
-    summarise,
-    t_confidence_interval,
     t_quantile,
 )
 

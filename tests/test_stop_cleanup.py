@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from model.faults import BRIEF_SCRATCH_PATTERN, RUN_TEMP_PATTERN, owner_tag, remove_stale
-from model.results import RunFolder
+from model.reporting import BRIEF_SCRATCH_PATTERN, RunFolder, remove_stale
+from model.reporting.stale import RUN_TEMP_PATTERN, owner_tag
 from model.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent

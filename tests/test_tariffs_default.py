@@ -9,9 +9,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from model import coalitions, summary, tariffs
-from model.cli import main
+from model.commands.cli import main
+from model.fairness import cost_lines, tariffs
+from model.optimisation import coalitions
 from model.scenario import Scenario, apply_overrides
+from model.simulation import summary
 
 # One group of tests (xdist): the coalition costs are computed once per process and cached by the catalogue.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("tariffs_default")]
@@ -42,7 +44,7 @@ def test_columns_share_the_optimal_cost_of_serving_everyone(
     grand = costs[frozenset(members)]
     assert result.totals["grand_coalition_cost_gbp_per_year"] == pytest.approx(grand, abs=TOL)
     assert math.fsum(result.cost_lines["gbp_per_year"]) == pytest.approx(grand, abs=1e-3)
-    for method in tariffs.METHODS:
+    for method in cost_lines.METHODS:
         assert math.fsum(result.by_member[method]) == pytest.approx(grand, abs=TOL), method
     stand_alone = _column(result, "stand_alone")
     for member in members:
@@ -54,7 +56,7 @@ def test_reported_core_verdicts_match_brute_force(
     result: tariffs.TariffResult, costs: dict[frozenset[str], float], default_scenario: Scenario
 ) -> None:
     members = default_scenario.member_names
-    for method in tariffs.METHODS:
+    for method in cost_lines.METHODS:
         share = _column(result, method)
         excess = {
             frozenset(combo): math.fsum(share[m] for m in combo) - costs[frozenset(combo)]
@@ -74,7 +76,7 @@ def test_reported_core_verdicts_match_brute_force(
     assert result.core["methods"]["closest_core"]["in_core"]
     # Not just consistent with the brute force: on this partnership EVERY method is in the core (the brute-force
     # largest excess above is below 0 for each: per capita -5,163, Shapley -10,691, nucleolus -12,966 GBP a year).
-    for method in tariffs.METHODS:
+    for method in cost_lines.METHODS:
         assert result.core["methods"][method]["in_core"] is True, method
 
 
@@ -85,7 +87,7 @@ def test_services_not_taken_from_the_host_cost_only_the_members_own_delivery(res
     schedule = result.by_member_service
     checked = 0
     for member in result.players:
-        for service in set(lines["service"]) - {tariffs.HOST_OVERHEAD}:
+        for service in set(lines["service"]) - {cost_lines.HOST_OVERHEAD}:
             mine = lines[(lines["service"] == service) & lines["members"].map(lambda m, who=member: who in m)]
             if mine.empty or (mine["mode"] == "shared").any():
                 continue
@@ -119,7 +121,7 @@ def test_a_member_refusing_a_service_pays_nothing_for_it(default_scenario: Scena
     refused = schedule[(schedule["member"] == "West Essex CCG") & (schedule["service"] == "od_learning")]
     assert refused.empty
     assert "od_learning" not in result.by_member.set_index("member").loc["West Essex CCG", "services_from_host"]
-    for method in tariffs.METHODS:
+    for method in cost_lines.METHODS:
         assert math.fsum(result.by_member[method]) == pytest.approx(
             result.totals["grand_coalition_cost_gbp_per_year"], abs=TOL
         )
@@ -143,7 +145,7 @@ def test_cli_auto_risk_premium_comes_from_the_risk_model(
 ) -> None:
     import pandas as pd
 
-    from model import risk
+    from model.risk import stress as risk
 
     calls: list[int | None] = []
 

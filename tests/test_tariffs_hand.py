@@ -45,9 +45,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from model import tariffs
-from model.errors import UserError
-from model.scenario import Scenario
+from model.fairness import cost_lines, tariffs
+from model.scenario import Scenario, UserError
 
 A, B, C = "A", "B", "C"
 COSTS: dict[frozenset[str], float] = {
@@ -63,9 +62,9 @@ LINES = pd.DataFrame(
     [
         ("advice", "host staff", "shared", (A, B, C), "work_hours", 40_000.0),
         ("training", "host staff", "shared", (A, B), "work_hours", 10_000.0),
-        (tariffs.HOST_OVERHEAD, "host overhead", "host", (A, B, C), "work_hours", 6_000.0),
+        (cost_lines.HOST_OVERHEAD, "host overhead", "host", (A, B, C), "work_hours", 6_000.0),
     ],
-    columns=tariffs.LINE_COLUMNS,
+    columns=cost_lines.LINE_COLUMNS,
 )
 TOL = 1e-6
 
@@ -132,18 +131,18 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("method", tariffs.METHODS)
+@pytest.mark.parametrize("method", cost_lines.METHODS)
 def test_every_method_matches_the_hand_derivation(result: tariffs.TariffResult, method: str) -> None:
     _approx(_column(result, method), EXPECTED[method])
 
 
 def test_every_column_sums_to_the_grand_coalition_cost(result: tariffs.TariffResult) -> None:
     assert result.totals["grand_coalition_cost_gbp_per_year"] == 56_000.0
-    for method in tariffs.METHODS:
+    for method in cost_lines.METHODS:
         assert math.fsum(result.by_member[method]) == pytest.approx(56_000.0, abs=TOL), method
     # Per method, the service schedule sums to c(N) + premium, and each member's rows to its column + premium.
     schedule = result.by_member_service
-    for method in tariffs.METHODS:
+    for method in cost_lines.METHODS:
         rows = schedule[schedule["method"] == method]
         assert math.fsum(rows["gbp_per_year"]) == pytest.approx(59_000.0, abs=TOL), method
         by_member = rows.groupby("member")["gbp_per_year"].sum()
@@ -161,14 +160,14 @@ def test_stand_alone_and_savings(result: tariffs.TariffResult) -> None:
 
 def test_member_that_does_not_take_a_service_pays_nothing_for_it(result: tariffs.TariffResult) -> None:
     schedule = result.by_member_service
-    c_rows = schedule[(schedule["member"] == C) & (schedule["method"] != tariffs.TODAY)]
+    c_rows = schedule[(schedule["member"] == C) & (schedule["method"] != cost_lines.TODAY)]
     assert "training" not in set(c_rows["service"])
-    c_rows = c_rows[c_rows["service"] != tariffs.HOST_RISK_PREMIUM]
+    c_rows = c_rows[c_rows["service"] != cost_lines.HOST_RISK_PREMIUM]
     # Exactly: C's per-capita charge is its headcount share of advice and of the overhead, nothing else.
     per_capita = c_rows[c_rows["method"] == "per_capita"].set_index("service")["gbp_per_year"]
-    assert per_capita.to_dict() == pytest.approx({"advice": 20_000.0, tariffs.HOST_OVERHEAD: 3_000.0}, abs=TOL)
+    assert per_capita.to_dict() == pytest.approx({"advice": 20_000.0, cost_lines.HOST_OVERHEAD: 3_000.0}, abs=TOL)
     activity = c_rows[c_rows["method"] == "activity_based"].set_index("service")["gbp_per_year"]
-    assert activity.to_dict() == pytest.approx({"advice": 20_000.0, tariffs.HOST_OVERHEAD: 2_000.0}, abs=TOL)
+    assert activity.to_dict() == pytest.approx({"advice": 20_000.0, cost_lines.HOST_OVERHEAD: 2_000.0}, abs=TOL)
     a_rows = schedule[(schedule["member"] == A) & (schedule["method"] == "per_capita")]
     assert a_rows.set_index("service")["gbp_per_year"]["training"] == pytest.approx(5_000.0, abs=TOL)
     row = result.by_member.set_index("member").loc[C]
@@ -248,7 +247,7 @@ def test_risk_premium_is_borne_by_non_host_members_by_headcount(result: tariffs.
     assert result.totals["charged_total_gbp_per_year"] == pytest.approx(59_000.0)
     # The premium does not move the cost shares.
     no_premium = tariffs.tariff_table(toy_scenario(), COSTS, cost_lines=LINES)
-    for method in tariffs.METHODS:
+    for method in cost_lines.METHODS:
         assert _column(no_premium, method) == pytest.approx(_column(result, method), abs=TOL)
 
 
@@ -296,7 +295,7 @@ def test_bad_inputs_are_user_errors() -> None:
 def test_write_produces_the_run_files(result: tariffs.TariffResult, tmp_path: Any) -> None:
     import json
 
-    from model.results import RunFolder
+    from model.reporting import RunFolder
 
     with RunFolder(toy_scenario(), command="tariffs", root=tmp_path) as run:
         result.write(run)

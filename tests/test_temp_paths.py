@@ -12,9 +12,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from model.commands.brief import brief_into
-from model.errors import UserError
-from model.results import RunFolder
-from model.scenario import Scenario
+from model.reporting import RunFolder
+from model.scenario import Scenario, UserError
 
 pytestmark = pytest.mark.slow
 

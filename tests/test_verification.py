@@ -9,11 +9,11 @@ import tomllib
 
 import pytest
 
-from model.cli import main
-from model.replications import multiple_replications
+from model.commands.cli import main
+from model.optimisation import reliability_summary, scenario_toml, team_reliability
+from model.optimisation.verification import VERIFICATION_REPLICATIONS
 from model.scenario import DEFAULT_SCENARIO, load_scenario, scenario_from_dict
-from model.steady_state import steady_state_scenario
-from model.verification import VERIFICATION_REPLICATIONS, reliability_summary, scenario_toml, team_reliability
+from model.simulation import multiple_replications, steady_state_scenario
 
 CHESHIRE = DEFAULT_SCENARIO.parent / "cheshire.toml"
 FRESH_SEED = 777_001  # never the scenario's seed: neither calibration nor verification has seen these numbers
@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("verified-defaults")]
 
 @pytest.fixture(scope="module", params=[DEFAULT_SCENARIO, CHESHIRE], ids=["herts", "cheshire"])
 def verified(request):
-    from model.verification import verified_optimise
+    from model.optimisation import verified_optimise
 
     scenario = load_scenario(request.param)
     return scenario, verified_optimise(scenario, workers=2, explain=False)

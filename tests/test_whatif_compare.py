@@ -12,8 +12,8 @@ import pytest
 from scipy import stats
 from test_risk_toy import toy_scenario
 
-from model import whatif
-from model.cli import main
+from model.commands.cli import main
+from model.risk import whatif
 from model.scenario import DEFAULT_SCENARIO, apply_overrides
 
 

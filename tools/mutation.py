@@ -56,32 +56,42 @@ class Target:
 
 TARGETS: dict[str, Target] = {
     "kpis": Target(
-        "model.kpis",
+        "model.simulation.kpis",
         ("_cost_metrics", "non_pay_by_service", "member_active_months", "_staff_metrics"),
         ("tests/test_money_terms.py", "tests/test_mutation_survivors.py", "tests/test_kpis.py", "-k", "not real_run"),
     ),
     "summary": Target(
-        "model.summary",
+        "model.simulation.summary",
         ("available_days_per_fte", "host_staff_cost", "non_pay_cost", "cost_summary"),
         ("tests/test_money_terms.py",),
     ),
     "tariffs": Target(
-        "model.tariffs",
-        ("_weights", "_spread", "today_contributions", "risk_premium_shares", "_member_totals"),
+        "model.fairness.tariffs",
+        ("today_contributions", "risk_premium_shares"),
+        ("tests/test_tariffs_hand.py", "tests/test_mutation_survivors.py"),
+    ),
+    "cost_lines": Target(
+        "model.fairness.cost_lines",
+        ("_weights", "_spread", "_member_totals"),
         ("tests/test_tariffs_hand.py", "tests/test_mutation_survivors.py"),
     ),
     "games": Target(
-        "model.games",
-        ("_balance_exactly", "_shapley_weights", "_shapley_exact", "_subset_sums", "_popcount"),
+        "model.fairness.games",
+        ("_subset_sums", "_popcount"),
+        ("tests/test_games_hand.py", "tests/test_mutation_survivors.py"),
+    ),
+    "solutions": Target(
+        "model.fairness.solutions",
+        ("_balance_exactly", "_shapley_weights", "_shapley_exact"),
         ("tests/test_games_hand.py", "tests/test_mutation_survivors.py"),
     ),
     "pooling": Target(
-        "model.pooling",
+        "model.optimisation.pooling",
         ("availability", "service_rate_per_fte", "queueing_budget_days", "pool_capacity"),
         ("tests/test_pooling.py", "tests/test_mutation_survivors.py"),
     ),
     "queueing": Target(
-        "model.queueing",
+        "model.optimisation.queueing",
         (
             "erlang_b",
             "erlang_c",
@@ -99,17 +109,17 @@ TARGETS: dict[str, Target] = {
         ("tests/test_queueing.py", "tests/test_mutation_survivors.py"),
     ),
     "calibration": Target(
-        "model.calibration",
+        "model.optimisation.calibration",
         ("search_capacity",),
         ("tests/test_calibration.py", "tests/test_mutation_survivors.py", "-k", "search"),
     ),
     "absence": Target(
-        "model.absence",
+        "model.simulation.absence",
         ("merge", "subtract", "clip", "overlap", "sickness_episode_rates", "complement"),
         ("tests/test_forced_absence.py", "tests/test_mutation_survivors.py"),
     ),
     "demand": Target(
-        "model.demand",
+        "model.simulation.demand",
         ("active_in_month", "expected_annual_demand", "base_rate_per_day", "window_days", "arrival_rate_per_day"),
         ("tests/test_demand_arrivals.py", "tests/test_mutation_survivors.py"),
     ),
@@ -122,9 +132,9 @@ EQUIVALENT: dict[str, str] = {
     "kpis:_staff_metrics:line 224:58 0 -> 1": "the KPI window is at least a month (warm-up < horizon)",
     "kpis:_staff_metrics:line 240:52 Gt -> GtE": "no available days means no busy days: numpy 0/0 is NaN either way",
     "kpis:_staff_metrics:line 246:57 Gt -> GtE": "no scheduled days means no sick days: numpy 0/0 is NaN either way",
-    "games:_shapley_exact:line 665:52 0.0 -> 1.0": "the weight of size n is never indexed (coalitions without i)",
-    "games:_balance_exactly:line 610:23 8 -> 9": "a 9th nudge: the sum is exact within the first two neighbours",
-    "games:_balance_exactly:line 616:58 Gt -> GtE": "error == 0 has already returned: the branch never sees 0",
+    "solutions:_shapley_exact:line 124:52 0.0 -> 1.0": "the weight of size n is never indexed (coalitions without i)",
+    "solutions:_balance_exactly:line 73:23 8 -> 9": "a 9th nudge: the sum is exact within the first two neighbours",
+    "solutions:_balance_exactly:line 79:58 Gt -> GtE": "error == 0 has already returned: the branch never sees 0",
     "pooling:service_rate_per_fte:line 92:7 LtE -> Lt": "productivity 0 gives a rate of 0.0 through the formula too",
     "pooling:pool_capacity:line 113:30 1e-09 -> 1.5000000000000002e-09": "float guard of ceil: FTEs are 0.5 steps",
     "absence:merge:line 153:15 Gt -> GtE": "an equal end replaces the last interval with the same interval",

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from model.report import format_table
+from model.reporting import format_table
 
 if TYPE_CHECKING:
     import pandas as pd

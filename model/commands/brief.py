@@ -10,7 +10,7 @@ are registered elsewhere on the machine, so it sees the same installed ``model``
 
 A failed briefing keeps its partly executed notebook under a fresh ``tempfile.mkstemp`` name (never a fixed name in
 the shared temporary folder, where another user could plant a symlink). Scratch folders are named
-``sharedhr-brief-<pid>-...``; those of stopped runs are removed at the next start (``model.faults``). Ctrl-C or
+``sharedhr-brief-<pid>-...``; those of stopped runs are removed at the next start (``model.simulation.processes``). Ctrl-C or
 SIGTERM during the briefing stops the kernel and prints one line (exit 130 or 143).
 """
 
@@ -27,10 +27,15 @@ from pathlib import Path
 from typing import Any
 
 from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
-from model.errors import UserError
-from model.faults import BRIEF_SCRATCH_PATTERN, BRIEF_SCRATCH_PREFIX, remove_stale, report_removed
-from model.results import RunFolder, RunSubfolder
-from model.scenario import DEFAULT_SCENARIO
+from model.reporting import (
+    BRIEF_SCRATCH_PATTERN,
+    BRIEF_SCRATCH_PREFIX,
+    RunFolder,
+    RunSubfolder,
+    remove_stale,
+    report_removed,
+)
+from model.scenario import DEFAULT_SCENARIO, UserError
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 BOARD_NOTEBOOK = NOTEBOOK_DIR / "board_briefing.ipynb"
@@ -212,10 +217,10 @@ def brief_into(
 
     ``replications``/``seed`` default to the scenario's settings; ``overrides`` are ``--set PATH=VALUE`` strings.
     ``precomputed``: model results the caller already has for the same scenario, replications and seed, by the
-    names of ``model.briefing.CACHE_KEYS`` (e.g. ``{"experiment": ..., "tariff_result": ...}``); the notebook uses
+    names of ``model.reporting.briefing.context.CACHE_KEYS`` (e.g. ``{"experiment": ..., "tariff_result": ...}``); the notebook uses
     them instead of computing them again.
     """
-    from model import briefing
+    from model.reporting import briefing
 
     folder = run.working_dir.resolve()  # absolute: the kernel runs with the run folder as its working directory
     path = Path(scenario_path).resolve() if scenario_path else DEFAULT_SCENARIO

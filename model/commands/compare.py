@@ -1,5 +1,5 @@
 """``sharedhr compare BASE.toml [WHATIF.toml] [--set PATH=VALUE ...]``: paired differences (common random numbers)
-with t confidence intervals for cost, KPIs and each member's invoice (see ``model.whatif``)."""
+with t confidence intervals for cost, KPIs and each member's invoice (see ``model.risk.whatif``)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from typing import Any
 from model.commands._common import add_overrides_argument, add_results_argument
 from model.commands._paired import add_replication_arguments, fraction, money, print_table
 from model.commands.optimise import add_verification_arguments
-from model.errors import UserError
-from model.results import RunFolder
-from model.scenario import apply_overrides, load_scenario
+from model.reporting import RunFolder
+from model.scenario import UserError, apply_overrides, load_scenario
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,8 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from model import whatif
     from model.commands.optimise import verified_catalogue
+    from model.risk import whatif
 
     if not 0 < args.confidence < 1:
         raise UserError(f"--confidence must be between 0 and 1, got {args.confidence}")
@@ -113,7 +112,7 @@ def run_compare(args: argparse.Namespace) -> int:
         table = comparison.tariffs.pivot_table(index="member", columns="method", values="difference", sort=False)
         table = table.reset_index()
         print_table(
-            "Tariff per member, what-if minus base (model.tariffs, pounds per year; no risk premium)",
+            "Tariff per member, what-if minus base (model.fairness.tariffs, pounds per year; no risk premium)",
             table,
             {c: money for c in table.columns if c != "member"},
         )

@@ -14,11 +14,10 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
-from model.errors import UserError
-from model.safety import MAX_GAME_BYTES, control_characters, parse_json, read_input_file
+from model.scenario import MAX_GAME_BYTES, UserError, control_characters, parse_json, read_input_file
 
-if TYPE_CHECKING:  # model.games loads numpy and HiGHS: imported by the handler, not while building the parser
-    from model import games
+if TYPE_CHECKING:  # model.fairness.games loads numpy and HiGHS: imported by the handler, not while building the parser
+    from model.fairness import games, solutions
 
 METHOD_CHOICES = [
     "all",
@@ -64,7 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _read_json(path: str, what: str) -> Any:
-    """A game or weights file through the one reading rule (``model.safety``): regular UTF-8 files up to 64 MB,
+    """A game or weights file through the one reading rule (``model.scenario.files``): regular UTF-8 files up to 64 MB,
     no duplicate keys, no NaN/Infinity, no deep nesting; player names may not hold control characters."""
     data = parse_json(read_input_file(path, what, MAX_GAME_BYTES), f"{what} {path}")
     found = control_characters(data)
@@ -78,7 +77,7 @@ def _read_json(path: str, what: str) -> Any:
 
 def analyse(game: games.CostGame, weights: dict[str, float] | None, method: str = "all") -> dict[str, Any]:
     """The CLI's result as a JSON-ready dict (also usable from Python)."""
-    from model import games
+    from model.fairness import games, solutions
 
     wanted = METHOD_CHOICES[1:] if method == "all" else [method]
     notes: list[str] = []
@@ -88,31 +87,31 @@ def analyse(game: games.CostGame, weights: dict[str, float] | None, method: str 
         wanted.remove("proportional")
         notes.append("no weights given: proportional (per-capita) split skipped; closest_core is to the equal split")
     reference_name = "proportional" if weights is not None else "equal_split"
-    reference = games.proportional(game, weights) if weights is not None else games.equal_split(game)
+    reference = solutions.proportional(game, weights) if weights is not None else solutions.equal_split(game)
 
-    allocations: dict[str, games.Allocation] = {}
+    allocations: dict[str, solutions.Allocation] = {}
     for name in wanted:
         if name == "proportional":
-            allocations[name] = games.proportional(game, weights or {})
+            allocations[name] = solutions.proportional(game, weights or {})
         elif name == "closest_core":
-            allocations[name] = games.closest_core_allocation(game, reference)
+            allocations[name] = solutions.closest_core_allocation(game, reference)
         else:
-            allocations[name] = games.METHODS[name](game)
+            allocations[name] = solutions.METHODS[name](game)
 
     # The least core is an LP over every coalition: beyond MAX_LP_PLAYERS it is not computed, and the core checks
     # of the allocations asked for (which need only the table) still are.
     epsilon: float | None = None
     if game.n <= games.MAX_LP_PLAYERS:
-        epsilon = games.least_core_epsilon(game)
+        epsilon = solutions.least_core_epsilon(game)
     else:
         notes.append(
             f"{game.n} players: whether the core is empty (the least-core LP) is computed only up to "
             f"{games.MAX_LP_PLAYERS} players; each allocation's core check below is exact"
         )
-    tolerance = games.REL_TOL * (max(abs(v) for v in game.table) or 1.0)  # as games.core_is_nonempty
+    tolerance = games.REL_TOL * (max(abs(v) for v in game.table) or 1.0)  # as solutions.core_is_nonempty
     checks = {}
     for name, allocation in allocations.items():
-        check = games.core_check(game, allocation)
+        check = solutions.core_check(game, allocation)
         checks[name] = {
             "in_core": check.in_core,
             "max_excess": check.max_excess,
@@ -147,7 +146,7 @@ def analyse(game: games.CostGame, weights: dict[str, float] | None, method: str 
 
 
 def run_game(args: argparse.Namespace) -> int:
-    from model import games
+    from model.fairness import games
 
     data = _read_json(args.game, "game file")
     try:

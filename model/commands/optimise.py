@@ -1,6 +1,6 @@
 """``sharedhr optimise [SCENARIO]``: the cheapest service catalogue (shared, in-house or external for every service and
 member) with its staffing, sized on simulator-calibrated pool capacity and verified by simulation
-(``model.verification``), written to a new run folder under results/ with ``recommended.toml``."""
+(``model.optimisation.verification``), written to a new run folder under results/ with ``recommended.toml``."""
 
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ def add_verification_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _forced(values: list[str]) -> dict[tuple[str, str], str]:
-    from model.errors import UserError
+    from model.scenario import UserError
 
     forced: dict[tuple[str, str], str] = {}
     for value in values:
@@ -99,7 +99,7 @@ def _forced(values: list[str]) -> dict[tuple[str, str], str]:
 
 
 def write_catalogue(run: Any, result: Any, extra: dict[str, Any] | None = None) -> None:
-    """Write a ``model.catalogue.CatalogueResult`` into a run folder (or sub-folder): ``summary.json`` (totals,
+    """Write a ``model.optimisation.catalogue.CatalogueResult`` into a run folder (or sub-folder): ``summary.json`` (totals,
     stand-alone costs, solve times, plus ``extra``), ``decisions.csv``, ``staffing.csv``, ``teams.csv``,
     ``costs.csv``, ``why.csv`` and, when some modes were ruled out before solving, ``unavailable.csv``."""
     summary = {
@@ -125,11 +125,10 @@ def write_catalogue(run: Any, result: Any, extra: dict[str, Any] | None = None) 
 def verified_catalogue(
     scenario: Any, args: argparse.Namespace, options: Any = None, fixed: Any = None, explain: bool = True
 ) -> Any:
-    """The ``model.verification.VerifiedCatalogue`` the command-line options ask for (``--capacity``,
+    """The ``model.optimisation.verification.VerifiedCatalogue`` the command-line options ask for (``--capacity``,
     ``--no-verify``, ``--verification-replications``, ``--workers``)."""
-    from model.catalogue import CatalogueOptions
-    from model.errors import UserError
-    from model.verification import verified_optimise
+    from model.optimisation import CatalogueOptions, verified_optimise
+    from model.scenario import UserError
 
     if args.verification_replications < 2:
         raise UserError("--verification-replications must be at least 2 (intervals need two)")
@@ -148,7 +147,7 @@ def verified_catalogue(
 def write_verified(run: Any, verified: Any, scenario: Any) -> None:
     """Write a ``VerifiedCatalogue``: the catalogue files (``write_catalogue``) with the headline in summary.json,
     capacity.csv, verification.csv, reliability.csv and recommended.toml."""
-    from model.verification import scenario_toml
+    from model.optimisation import scenario_toml
 
     write_catalogue(run, verified.result, {"headline": verified.headline(), "seconds": verified.seconds})
     run.write_csv("capacity.csv", verified.table.frame())
@@ -178,8 +177,8 @@ def write_verified(run: Any, verified: Any, scenario: Any) -> None:
 
 def print_headline(verified: Any) -> None:
     """The one headline: recommended cost (CI), saving against today (CI), reliability per service."""
-    from model.report import format_table
-    from model.verification import reliability_summary, saving_in_words
+    from model.optimisation import reliability_summary, saving_in_words
+    from model.reporting import format_table
 
     headline = verified.headline()
     if verified.saving is None:
@@ -224,9 +223,8 @@ def print_headline(verified: Any) -> None:
 def run_optimise(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from model.catalogue import CatalogueOptions
-    from model.report import format_table
-    from model.results import RunFolder
+    from model.optimisation import CatalogueOptions
+    from model.reporting import RunFolder, format_table
 
     scenario = scenario_from_args(args)
     options = CatalogueOptions(fte_step=args.fte_step, measure=args.measure, seasonal_peak=args.seasonal_peak)
@@ -235,7 +233,7 @@ def run_optimise(args: argparse.Namespace) -> int:
     options = verified.options
     coalitions = None
     if args.coalitions:
-        from model.coalitions import coalition_costs, subadditivity_violations
+        from model.optimisation import coalition_costs, subadditivity_violations
 
         table = coalition_costs(scenario, workers=args.workers, options=options)
         coalitions = pd.DataFrame(

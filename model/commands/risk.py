@@ -6,11 +6,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from model.choices import COVID_SICKNESS_RATE, STRESS_KINDS
 from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
 from model.commands._paired import add_replication_arguments, fraction, money, print_table, stderr_progress
-from model.errors import UserError
-from model.results import RunFolder
+from model.reporting import RunFolder
+from model.risk import COVID_SICKNESS_RATE, STRESS_KINDS
+from model.scenario import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -81,7 +81,7 @@ def _probabilities(items: list[str]) -> dict[str, float]:
 def write_risk(run: Any, result: Any) -> None:
     """Write a ``model.risk.RiskResult`` into a run folder (or sub-folder): summary, KPIs, paired differences,
     per-replication measures, the premium with its interval, and the risk plot."""
-    from model import plots, risk
+    from model.reporting import plots, risk_plots
 
     run.write_csv("risk_summary.csv", result.summary)
     run.write_csv("risk_kpis.csv", result.kpi)
@@ -95,7 +95,7 @@ def write_risk(run: Any, result: Any) -> None:
             "notes": result.notes,
         },
     )
-    figure = risk.risk_figure(result)
+    figure = risk_plots.risk_figure(result)
     try:
         plots.save_figure(figure, run.file("risk.png"))
     finally:
@@ -103,7 +103,7 @@ def write_risk(run: Any, result: Any) -> None:
 
 
 def run_risk(args: argparse.Namespace) -> int:
-    from model import risk
+    from model.risk import stress as risk
 
     scenario = scenario_from_args(args)
     tests = risk.default_stress_tests(

@@ -24,8 +24,7 @@ from typing import Any
 
 from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
 from model.commands.optimise import add_verification_arguments
-from model.report import format_table
-from model.results import RunFolder
+from model.reporting import RunFolder, format_table
 
 STEPS = ("static", "simulation", "catalogue", "risk", "tariffs", "briefing")
 
@@ -87,8 +86,8 @@ class _Steps:
 
 
 def run_scenario(args: argparse.Namespace) -> int:
-    from model import summary
-    from model.errors import UserError
+    from model.scenario import UserError
+    from model.simulation import summary
 
     if args.replications is not None and args.replications < 2:
         raise UserError("--replications must be at least 2 (confidence intervals need two)")
@@ -119,7 +118,7 @@ def run_scenario(args: argparse.Namespace) -> int:
 
         if "simulation" in steps:
             from model.commands.simulate import CASES_AUTO_MAX_ROWS, write_experiment
-            from model.replications import multiple_replications
+            from model.simulation import multiple_replications
 
             started = progress.start(f"Simulating {replications} replications on {args.workers} worker(s)")
             experiment = multiple_replications(
@@ -165,7 +164,7 @@ def run_scenario(args: argparse.Namespace) -> int:
             progress.finish(started)
 
         if "tariffs" in steps:
-            from model.tariffs import tariff_table
+            from model.fairness import tariff_table
 
             started = progress.start("Tariffs: per capita, activity, Shapley, nucleolus, closest core")
             tariff_result = tariff_table(

@@ -1,15 +1,15 @@
 """``sharedhr sensitivity [SCENARIO]``: one-at-a-time tornado of total cost and SLA attainment, and a Morris
-screening of the recommended catalogue's cost and attainment, with plots (see ``model.sensitivity``)."""
+screening of the recommended catalogue's cost and attainment, with plots (see ``model.risk.sensitivity``)."""
 
 from __future__ import annotations
 
 import argparse
 
-from model.choices import SENSITIVITY_INPUTS
 from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
 from model.commands._paired import fraction, money, print_table, stderr_progress
-from model.errors import UserError
-from model.results import RunFolder
+from model.reporting import RunFolder
+from model.risk import SENSITIVITY_INPUTS
+from model.scenario import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,7 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_sensitivity(args: argparse.Namespace) -> int:
-    from model import plots, sensitivity
+    from model.reporting import plots, risk_plots
+    from model.risk import sensitivity
 
     if args.no_tornado and args.no_morris:
         raise UserError("nothing to do: --no-tornado and --no-morris together")
@@ -79,7 +80,7 @@ def run_sensitivity(args: argparse.Namespace) -> int:
         summary: dict[str, object] = {"low": args.low, "high": args.high}
         if tornado is not None:
             run.write_csv("tornado.csv", tornado.table)
-            for output, figure in sensitivity.tornado_figures(tornado).items():
+            for output, figure in risk_plots.tornado_figures(tornado).items():
                 plots.save_figure(figure, run.file(f"tornado_{output}.png"))
                 plots.close(figure)
             summary["tornado_base"] = tornado.base
@@ -87,7 +88,7 @@ def run_sensitivity(args: argparse.Namespace) -> int:
         if morris is not None:
             run.write_csv("morris_indices.csv", morris.indices)
             run.write_csv("morris_points.csv", morris.points)
-            figure = sensitivity.morris_figure(morris)
+            figure = risk_plots.morris_figure(morris)
             plots.save_figure(figure, run.file("morris.png"))
             plots.close(figure)
             summary["morris"] = {

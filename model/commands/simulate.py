@@ -13,18 +13,16 @@ import sys
 from typing import TYPE_CHECKING
 
 from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
-from model.errors import UserError
-from model.report import format_table
-from model.results import RunFolder
-from model.units import MONTHS_PER_YEAR
+from model.reporting import RunFolder, format_table
+from model.scenario import MONTHS_PER_YEAR, UserError
 
 if TYPE_CHECKING:  # pandas, the simulator and scipy load only when a simulation runs (keeps every CLI start fast)
     import pandas as pd
 
-    from model.replications import AutoReplicationResult, ExperimentResult
     from model.scenario import Scenario
+    from model.simulation import AutoReplicationResult, ExperimentResult
 
-DASK_ENV = "DASK_SCHEDULER_ADDRESS"  # same as model.replications.DASK_ENV
+DASK_ENV = "DASK_SCHEDULER_ADDRESS"  # same as model.simulation.replications.DASK_ENV
 
 CASES_AUTO_MAX_ROWS = 100_000  # cases.parquet is written without --keep-cases when it has at most this many rows
 
@@ -113,7 +111,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def expected_case_rows(scenario: Scenario, replications: int) -> float:
     """Upper estimate of case records: full-membership cases a year x simulated years x replications."""
-    from model.summary import demand_summary
+    from model.simulation import demand_summary
 
     per_year = float(demand_summary(scenario)["cases_per_year"].sum())
     backlog = sum(scenario.simulation.initial_backlog.values())
@@ -161,7 +159,7 @@ def simulate_into(
 
     ``keep_cases=None`` keeps case records only when they are small (CASES_AUTO_MAX_ROWS). ``seed`` defaults to the
     run folder's seed. Used by ``simulate`` and by ``run``."""
-    from model.replications import multiple_replications
+    from model.simulation import multiple_replications
 
     count = scenario.simulation.replications if replications is None else replications
     keep = keep_cases if keep_cases is not None else expected_case_rows(scenario, count) <= CASES_AUTO_MAX_ROWS
@@ -256,7 +254,7 @@ def format_simulation_summary(scenario: Scenario, result: ExperimentResult, conf
 def warm_up_note(result: ExperimentResult) -> str:
     """One line comparing the configured warm-up with the MSER-5 truncation of the mean total backlog; empty when
     the scenario has no warm-up (a terminating study) or the backlog series is too short to judge."""
-    from model.replications import warm_up_diagnostic
+    from model.simulation import warm_up_diagnostic
 
     if not result.warm_up_days > 0 or result.backlog.empty:
         return ""
@@ -277,7 +275,7 @@ def warm_up_note(result: ExperimentResult) -> str:
 
 
 def run_simulate(args: argparse.Namespace) -> int:
-    from model.replications import auto_replications, dask_address_from
+    from model.simulation import auto_replications, dask_address_from
 
     scenario = scenario_from_args(args)
     if not 0 < args.confidence < 1:

@@ -1,6 +1,6 @@
 """``sharedhr staffing [SCENARIO] --kpi-probability 0.9``: the smallest host staff per role that meets every KPI
 with the given probability (Erlang-C start, simulator confirmation on common random numbers), and the people each
-member would need on its own (see ``model.staffing``)."""
+member would need on its own (see ``model.risk.staffing``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import argparse
 
 from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
 from model.commands._paired import fraction, money, print_table, stderr_progress
-from model.results import RunFolder
+from model.reporting import RunFolder
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_staffing(args: argparse.Namespace) -> int:
-    from model import staffing
+    from model.risk import staffing
 
     scenario = scenario_from_args(args)
     sized = staffing.sizing_scenario(scenario, args.window_months)

@@ -8,10 +8,8 @@ import argparse
 
 from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
 from model.commands.optimise import add_verification_arguments
-from model.errors import UserError
-from model.report import format_table
-from model.results import RunFolder
-from model.scenario import Scenario
+from model.reporting import RunFolder, format_table
+from model.scenario import Scenario, UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -56,11 +54,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def risk_premium_from_args(args: argparse.Namespace, scenario: Scenario) -> tuple[float, str]:
     """The premium in pounds per year and a line saying where it comes from (``--risk-premium GBP|auto``)."""
-    from model.tariffs import format_gbp
+    from model.fairness import format_gbp
 
     text = str(args.risk_premium).strip()
     if text.lower() == "auto":
-        from model import risk
+        from model.risk import stress as risk
 
         replications = args.risk_replications
         if replications is not None and replications < 2:
@@ -82,7 +80,8 @@ def risk_premium_from_args(args: argparse.Namespace, scenario: Scenario) -> tupl
 
 def run_tariffs(args: argparse.Namespace) -> int:
     from model.commands.optimise import verified_catalogue
-    from model.tariffs import METHOD_LABELS, METHODS, format_gbp, tariff_table
+    from model.fairness import METHOD_LABELS, format_gbp, tariff_table
+    from model.fairness.cost_lines import METHODS
 
     scenario = scenario_from_args(args)
     premium, premium_line = risk_premium_from_args(args, scenario)
