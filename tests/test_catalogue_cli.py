@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import model.optimisation.catalogue as catalogue
+import model.optimisation.catalogue_milp as catalogue
 from model.commands.cli import main
 
 INFEASIBLE = """
