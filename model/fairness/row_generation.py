@@ -70,7 +70,8 @@ class RowGenerationGame:
 
     @property
     def tolerance(self) -> float:
-        """Excesses within this many pounds of a bound count as on it (``REL_TOL`` x c(N), as ``model.fairness.solutions``)."""
+        """Excesses within this many pounds of a bound count as on it: 1e-7 x c(N), 100 times the enumerated checks'
+        ``REL_TOL`` (the separation MILP is exact to its gap and feasibility tolerances, not to the last penny)."""
         return self.rel_tol * self.scale * 100
 
     # -- oracle ------------------------------------------------------------------------------------------------------
