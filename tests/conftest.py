@@ -123,8 +123,8 @@ def json_string(text: str) -> str:
 
 @pytest.fixture(scope="session")
 def briefing_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """Run ``sharedhr brief`` once on the small scenario with hostile free text; returns the run folder and what the
-    command printed. Tests using it are in the ``brief_cli`` xdist group, so this runs once.
+    """Run ``sharedhr brief`` once on the small scenario with hostile free text; returns the briefing folder, the run
+    folder, the working directory and what the command printed. Tests using it are in the ``brief_cli`` xdist group, so this runs once.
 
     The results folder is given as a RELATIVE path (as ``./results`` is by default) from a temporary working
     directory: the notebook kernel runs inside the run folder, so the command must hand it absolute paths."""
@@ -142,4 +142,5 @@ def briefing_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     assert code == 0
     runs = [p for p in (results / "small-test-partnership").iterdir() if not p.name.startswith(".")]
     assert len(runs) == 1, runs
-    return {"run": runs[0], "stdout": buffer.getvalue()}
+    # "run": the briefing's folder (briefing/ of the run folder, as `sharedhr run` writes it); "folder": the run folder
+    return {"run": runs[0] / "briefing", "folder": runs[0], "cwd": base, "stdout": buffer.getvalue()}

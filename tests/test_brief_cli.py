@@ -40,17 +40,24 @@ def test_brief_writes_every_file_and_prints_paths(briefing_run: dict[str, object
     run = briefing_run["run"]
     assert isinstance(run, Path)
     stdout = str(briefing_run["stdout"])
-    for name in ("briefing.html", "tariffs.xlsx", "board_briefing.ipynb", "manifest.json", "briefing_status.json"):
+    folder = briefing_run["folder"]
+    assert isinstance(folder, Path) and run == folder / "briefing"  # the same layout as `sharedhr run`
+    for name in ("briefing.html", "tariffs.xlsx", "board_briefing.ipynb", "briefing_status.json"):
         assert (run / name).is_file(), name
-    assert f"HTML briefing:         {run / 'briefing.html'}" in stdout
-    assert f"Excel tariff schedule: {run / 'tariffs.xlsx'}" in stdout
+    assert (folder / "manifest.json").is_file()
+    # paths are printed relative to the working directory (the run folder is inside it)
+    shown = run.relative_to(briefing_run["cwd"])
+    assert f"Results written to {folder.relative_to(briefing_run['cwd'])}" in stdout
+    assert f"HTML briefing:         {shown / 'briefing.html'}" in stdout
+    assert f"Excel tariff schedule: {shown / 'tariffs.xlsx'}" in stdout
     plots = sorted(p.name for p in (run / "plots").glob("*.png"))
     assert {"headline_cost_breakdown.png", "catalogue_savings.png", "tariffs_tariffs.png"} <= set(plots)
     assert "kpis_kpi_attainment.png" in plots
-    manifest = json.loads((run / "manifest.json").read_text())
+    manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["command"] == "brief"
     assert manifest["seed"] == 11
-    assert "briefing.html" in manifest["files"] and "plots/headline_cost_breakdown.png" in manifest["files"]
+    assert "briefing/briefing.html" in manifest["files"]
+    assert "briefing/plots/headline_cost_breakdown.png" in manifest["files"]
 
 
 def test_notebook_ran_in_this_interpreter(briefing_run: dict[str, object]) -> None:
@@ -64,7 +71,7 @@ def test_notebook_ran_in_this_interpreter(briefing_run: dict[str, object]) -> No
     assert "/" not in json.dumps(status["kernel_python"])  # no local path in the status file
     assert status["replications"] == 2 and status["seed"] == 11
     # the kernel applied the same --set override as the command: same scenario content as the manifest records
-    manifest = json.loads((run / "manifest.json").read_text())
+    manifest = json.loads((run.parent / "manifest.json").read_text())
     assert status["scenario_sha256"] == manifest["scenario_sha256"]
     assert "simulated from 2018-04 for 6 months" in (run / HTML_NAME).read_text(encoding="utf-8")
     keys = [s["key"] for s in status["sections"]]
@@ -158,7 +165,7 @@ def test_excel_schedule_from_the_run(briefing_run: dict[str, object]) -> None:
     # the schedule's grand total is what members are invoiced: the per-capita split of c(N) plus the risk premium
     assert total[-1] == pytest.approx(summary_rows[-1][per_capita] + premium, rel=1e-9)
     notes = {row[0]: row[1] for row in book[NOTES_SHEET].iter_rows(min_row=2, values_only=True) if row[0]}
-    manifest = json.loads((run / "manifest.json").read_text())
+    manifest = json.loads((run.parent / "manifest.json").read_text())
     assert manifest["scenario_sha256"] in notes["Scenario SHA-256"]
     assert notes["Scenario file"] == "brief_small.toml"  # its name, not where it lived on this disk
     assert "GBP per year" in notes["Units"]

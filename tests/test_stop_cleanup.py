@@ -102,7 +102,7 @@ def test_stale_scratch_folders_owned_by_dead_processes_are_removed(tmp_path: Pat
 @pytest.mark.xdist_group("brief_cli")
 def test_ctrl_c_during_the_briefing_is_one_line(tmp_path: Path) -> None:
     process = start(["brief", str(SMALL), "--replications", "5000", "--workers", "1", "--no-progress"], tmp_path)
-    wait_for("*/.tmp-*/board_briefing.ipynb", tmp_path)
+    wait_for("*/.tmp-*/briefing/board_briefing.ipynb", tmp_path)  # brief writes into briefing/, as run does
     time.sleep(2)  # the kernel is running cells
     os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C in a terminal: the whole foreground group
     _out, err = process.communicate(timeout=90)

@@ -7,27 +7,29 @@ import argparse
 import math
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from model.commands._common import add_shared_options
 from model.reporting import format_table
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
-def add_replication_arguments(parser: argparse.ArgumentParser, default_help: str = "the scenario's") -> None:
-    """``-n/--replications``, ``--seed``, ``--workers`` and ``--dask`` (common random numbers need one seed)."""
-    parser.add_argument(
-        "-n",
-        "--replications",
-        type=int,
-        default=None,
-        help=f"replications per scenario (default: {default_help} simulation.replications)",
+def add_replication_arguments(
+    parser: argparse.ArgumentParser, command: str, default_help: str = "the scenario's", **shared: Any
+) -> None:
+    """The shared options (``model.commands._common.add_shared_options``; common random numbers need one seed for
+    every scenario) and ``--dask``."""
+    add_shared_options(
+        parser,
+        command,
+        replications=f"replications per scenario (default: {default_help} simulation.replications)",
+        workers="local worker processes for replications",
+        seed=f"seed shared by every scenario (default: {default_help})",
+        quiet="no progress lines on stderr",
+        **shared,
     )
-    parser.add_argument(
-        "--seed", type=int, default=None, help="seed shared by every scenario (default: the scenario's)"
-    )
-    parser.add_argument("--workers", type=int, default=1, help="local worker processes for replications (default 1)")
     parser.add_argument(
         "--dask", metavar="ADDRESS", default=None, help="Dask scheduler address (default: $DASK_SCHEDULER_ADDRESS)"
     )

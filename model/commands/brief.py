@@ -26,7 +26,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
+from model.commands._common import (
+    add_scenario_arguments,
+    add_shared_options,
+    check_workers,
+    scenario_from_args,
+    show_progress,
+    shown_path,
+)
 from model.reporting import (
     BRIEF_SCRATCH_PATTERN,
     BRIEF_SCRATCH_PREFIX,
@@ -37,6 +44,8 @@ from model.reporting import (
 )
 from model.scenario import DEFAULT_SCENARIO, UserError
 
+#: The sub-folder of a run folder that holds the briefing, for ``brief`` and ``run`` alike.
+BRIEFING_FOLDER = "briefing"
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 BOARD_NOTEBOOK = NOTEBOOK_DIR / "board_briefing.ipynb"
 REMOVE_TAG = "remove_cell"  # cells with this tag are dropped from the HTML entirely (set-up, file writing)
@@ -58,13 +67,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     add_scenario_arguments(parser)
-    parser.add_argument(
-        "--replications", type=int, default=None, help="simulation replications (default: the scenario's setting)"
+    add_shared_options(
+        parser,
+        "brief",
+        replications="simulation replications (default: the scenario's simulation.replications)",
+        workers="processes for the replications",
+        quiet="no progress bar",
     )
-    parser.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's setting)")
-    parser.add_argument("--workers", type=int, default=1, help="processes for the replications (default 1)")
-    parser.add_argument("--no-progress", action="store_true", help="do not show the progress bar")
-    add_results_argument(parser)
     parser.set_defaults(handler=run_brief)
 
 
@@ -284,27 +293,33 @@ def run_brief(args: argparse.Namespace) -> int:
     scenario = scenario_from_args(args)
     if args.replications is not None and args.replications < 1:
         raise UserError(f"--replications must be at least 1, got {args.replications}")
-    if args.workers < 1:
-        raise UserError(f"--workers must be at least 1, got {args.workers}")
+    check_workers(args)
     seed = args.seed if args.seed is not None else scenario.simulation.seed
     with RunFolder(scenario, command="brief", seed=seed, root=args.results_dir) as run:
         files = brief_into(
-            run,
+            run.subfolder(BRIEFING_FOLDER),
             args.scenario,
             replications=args.replications,
             seed=args.seed,
             workers=args.workers,
             overrides=args.overrides,
-            progress=not args.no_progress,
+            progress=show_progress(args),
         )
-        status = json.loads((run.working_dir / files["status"]).read_text(encoding="utf-8"))
+        status = json.loads((run.working_dir / BRIEFING_FOLDER / files["status"]).read_text(encoding="utf-8"))
     assert run.path is not None
-    folder = run.path.resolve()
-    print(f"Briefing for {scenario.name}")
-    print(f"  HTML briefing:         {folder / files['html']}")
-    print(f"  Excel tariff schedule: {folder / files['excel']}")
-    print(f"  Figures:               {folder / files['plots']}/")
-    print(f"  Executed notebook:     {folder / files['notebook']}")
+    print_briefing_paths(run.path, files, heading=f"Briefing for {scenario.name}")
     for line in status.get("missing", []):
         print(f"  {line}")
     return 0
+
+
+def print_briefing_paths(run_path: Path, files: dict[str, Path], heading: str) -> None:
+    """The run folder and the briefing's files in it, as ``brief`` and ``run`` print them (relative to the current
+    folder when inside it; the briefing is in the run folder's ``briefing/``)."""
+    folder = run_path / BRIEFING_FOLDER
+    print(f"\nResults written to {shown_path(run_path)}")
+    print(heading)
+    print(f"  HTML briefing:         {shown_path(folder / files['html'])}")
+    print(f"  Excel tariff schedule: {shown_path(folder / files['excel'])}")
+    print(f"  Figures:               {shown_path(folder / files['plots'])}/")
+    print(f"  Executed notebook:     {shown_path(folder / files['notebook'])}")

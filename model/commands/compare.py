@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from model.commands._common import add_overrides_argument, add_results_argument
+from model.commands._common import check_workers, shown_path
 from model.commands._paired import add_replication_arguments, fraction, money, print_table
 from model.commands.optimise import add_verification_arguments
 from model.reporting import RunFolder
@@ -27,7 +27,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("base", help="base scenario .toml")
     parser.add_argument("whatif", nargs="?", default=None, help="what-if scenario .toml (default: BASE + --set)")
-    add_overrides_argument(parser, help='override a field of the what-if, e.g. --set "members.Luton CCG.headcount=300"')
     parser.add_argument(
         "--set-both",
         dest="both",
@@ -36,7 +35,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="PATH=VALUE",
         help="override a field of BOTH scenarios first (e.g. --set-both simulation.horizon_months=12)",
     )
-    add_replication_arguments(parser, default_help="BASE's")
+    add_replication_arguments(
+        parser,
+        "compare",
+        default_help="BASE's",
+        set_help='override a field of the what-if, e.g. --set "members.Luton CCG.headcount=300"',
+        unused={"quiet": "it shows no progress"},
+    )
     parser.add_argument("--confidence", type=float, default=0.95, help="two-sided confidence level (0.95)")
     parser.add_argument(
         "--breach-cost", type=float, default=0.0, metavar="GBP", help="price of a case that misses its KPI (0)"
@@ -44,7 +49,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-tariffs", action="store_true", help="skip the tariff table (it solves every coalition)")
     parser.add_argument("--all", action="store_true", help="print every measure, not only the headline ones")
     add_verification_arguments(parser)
-    add_results_argument(parser)
     parser.set_defaults(handler=run_compare)
 
 
@@ -52,6 +56,7 @@ def run_compare(args: argparse.Namespace) -> int:
     from model.commands.optimise import verified_catalogue
     from model.risk import whatif
 
+    check_workers(args)
     if not 0 < args.confidence < 1:
         raise UserError(f"--confidence must be between 0 and 1, got {args.confidence}")
     base = load_scenario(args.base)
@@ -118,5 +123,5 @@ def run_compare(args: argparse.Namespace) -> int:
         )
     for note in comparison.notes:
         print(f"note: {note}")
-    print(f"Results written to {run.path}")
+    print(f"Results written to {shown_path(run.path)}")
     return 0

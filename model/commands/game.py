@@ -14,6 +14,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
+from model.commands._common import add_shared_options
 from model.scenario import MAX_GAME_BYTES, UserError, control_characters, parse_json, read_input_file
 
 if TYPE_CHECKING:  # model.fairness.games loads numpy and HiGHS: imported by the handler, not while building the parser
@@ -58,6 +59,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--complete",
         choices=["subadditive"],
         help="fill missing coalitions with the cost of their cheapest partition into given coalitions",
+    )
+    add_shared_options(
+        parser,
+        "game",
+        set_help="refused: a game file has no scenario fields to override (edit the file instead)",
+        unused={
+            "replications": "every method is exact, nothing is simulated or sampled",
+            "workers": "one process computes every allocation",
+            "seed": "every method is exact, nothing is random",
+            "results-dir": "the result is JSON on stdout",
+            "quiet": "it shows no progress",
+        },
     )
     parser.set_defaults(handler=run_game)
 
@@ -148,6 +161,8 @@ def analyse(game: games.CostGame, weights: dict[str, float] | None, method: str 
 def run_game(args: argparse.Namespace) -> int:
     from model.fairness import games
 
+    if args.overrides:
+        raise UserError("game reads a game file, which has no scenario fields: --set does not apply (edit the file)")
     data = _read_json(args.game, "game file")
     try:
         game = games.CostGame.from_json(data, complete=args.complete)

@@ -7,7 +7,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
+from model.commands._common import (
+    add_scenario_arguments,
+    add_shared_options,
+    check_workers,
+    scenario_from_args,
+    shown_path,
+    with_seed,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,7 +32,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     add_scenario_arguments(parser)
-    add_results_argument(parser)
     parser.add_argument(
         "--no-why",
         dest="explain",
@@ -44,7 +50,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="also compute c(S) for every coalition of members (coalition_costs.csv, for the tariff game)",
     )
-    parser.add_argument("--workers", type=int, default=2, help="processes for --coalitions (default 2)")
     parser.add_argument(
         "--seasonal-peak", action="store_true", help="size teams for the busiest month instead of the annual mean"
     )
@@ -58,6 +63,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="KPI clock for the queueing capacity: queue + work time (sojourn, default) or queue only (wait)",
     )
     add_verification_arguments(parser)
+    add_shared_options(
+        parser,
+        "optimise",
+        workers="processes for the verification's replications and --coalitions",
+        seed="random seed of the verification's simulations (default: the scenario's simulation.seed)",
+        unused={
+            "replications": "the verification's replications are --verification-replications, as in run",
+            "quiet": "it shows no progress",
+        },
+    )
     parser.set_defaults(handler=run_optimise)
 
 
@@ -226,7 +241,8 @@ def run_optimise(args: argparse.Namespace) -> int:
     from model.optimisation import CatalogueOptions
     from model.reporting import RunFolder, format_table
 
-    scenario = scenario_from_args(args)
+    check_workers(args)
+    scenario = with_seed(scenario_from_args(args), args.seed)
     options = CatalogueOptions(fte_step=args.fte_step, measure=args.measure, seasonal_peak=args.seasonal_peak)
     verified = verified_catalogue(scenario, args, options, fixed=_forced(args.force), explain=args.explain)
     result = verified.result
@@ -299,5 +315,5 @@ def run_optimise(args: argparse.Namespace) -> int:
     if coalitions is not None:
         verdict = "subadditive" if not violations else f"NOT subadditive ({len(violations)} pairs of coalitions)"
         print(f"Coalition costs: {len(coalitions)} coalitions, c(S) is {verdict}")
-    print(f"\nResults written to {run.path} (the recommendation as a scenario: recommended.toml)")
+    print(f"\nResults written to {shown_path(run.path)} (the recommendation as a scenario: recommended.toml)")
     return 0

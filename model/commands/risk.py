@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
+from model.commands._common import add_scenario_arguments, check_workers, scenario_from_args, show_progress, shown_path
 from model.commands._paired import add_replication_arguments, fraction, money, print_table, stderr_progress
 from model.reporting import RunFolder
 from model.risk import COVID_SICKNESS_RATE, STRESS_KINDS
@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     add_scenario_arguments(parser)
-    add_replication_arguments(parser)
+    add_replication_arguments(parser, "risk")
     parser.add_argument(
         "--only",
         nargs="+",
@@ -59,8 +59,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="STRESS=P",
         help="annual probability of a stress (its name as printed); adds P x its extra cost to the premium",
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
-    add_results_argument(parser)
     parser.set_defaults(handler=run_risk)
 
 
@@ -105,6 +103,7 @@ def write_risk(run: Any, result: Any) -> None:
 def run_risk(args: argparse.Namespace) -> int:
     from model.risk import stress as risk
 
+    check_workers(args)
     scenario = scenario_from_args(args)
     tests = risk.default_stress_tests(
         scenario,
@@ -127,7 +126,7 @@ def run_risk(args: argparse.Namespace) -> int:
         breach_cost_gbp_per_case=args.breach_cost,
         stress_probabilities=_probabilities(args.probability),
         vacancy_offset=not args.no_vacancy_offset,
-        progress=stderr_progress(not args.quiet),
+        progress=stderr_progress(show_progress(args)),
     )
     premium = result.premium
     with RunFolder(scenario, command="risk", seed=result.seed, root=args.results_dir) as run:
@@ -203,5 +202,5 @@ def run_risk(args: argparse.Namespace) -> int:
         )
     for note in result.notes:
         print(f"note: {note}")
-    print(f"\nResults written to {run.path}")
+    print(f"\nResults written to {shown_path(run.path)}")
     return 0

@@ -17,12 +17,20 @@ Every step's results are computed once and handed to the briefing, so the notebo
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from typing import Any
 
-from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
+from model.commands._common import (
+    add_scenario_arguments,
+    add_shared_options,
+    check_workers,
+    scenario_from_args,
+    show_progress,
+    shown_path,
+    with_seed,
+)
+from model.commands.brief import BRIEFING_FOLDER, print_briefing_paths
 from model.commands.optimise import add_verification_arguments
 from model.reporting import RunFolder, format_table
 
@@ -40,13 +48,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     add_scenario_arguments(parser)
-    add_results_argument(parser)
-    parser.add_argument(
-        "-n", "--replications", type=int, default=None, help="replications (default: the scenario's setting)"
-    )
-    parser.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's setting)")
-    parser.add_argument(
-        "-w", "--workers", type=int, default=os.cpu_count() or 1, help="processes for replications and coalitions"
+    add_shared_options(
+        parser,
+        "run",
+        replications="replications of the simulation, the stress tests and the briefing (default: the scenario's "
+        "simulation.replications)",
+        workers="processes for replications and coalitions",
+        quiet="no progress lines or bars on stderr",
     )
     parser.add_argument(
         "--skip",
@@ -61,7 +69,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="write simulation/cases.parquet even when large (by default only up to 100,000 case records; the "
         "same `sharedhr simulate --keep-cases` reproduces them exactly)",
     )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     add_verification_arguments(parser)
     parser.set_defaults(handler=run_scenario)
 
@@ -91,17 +98,13 @@ def run_scenario(args: argparse.Namespace) -> int:
 
     if args.replications is not None and args.replications < 2:
         raise UserError("--replications must be at least 2 (confidence intervals need two)")
-    if args.workers < 1:
-        raise UserError("--workers must be at least 1")
-    scenario = scenario_from_args(args)
-    if args.seed is not None:
-        scenario = scenario.model_copy(
-            update={"simulation": scenario.simulation.model_copy(update={"seed": args.seed})}
-        )
+    check_workers(args)
+    scenario = with_seed(scenario_from_args(args), args.seed)
     replications = args.replications or scenario.simulation.replications
     steps = [step for step in STEPS if step not in args.skip]
-    progress = _Steps(steps, args.no_progress)
-    show_bars = not args.no_progress and sys.stderr.isatty()
+    quiet = not show_progress(args)
+    progress = _Steps(steps, quiet)
+    show_bars = not quiet and sys.stderr.isatty()
     results: dict[str, Any] = {}
     headline = summary.cost_summary(scenario)
     outputs: dict[str, str] = {}
@@ -181,25 +184,28 @@ def run_scenario(args: argparse.Namespace) -> int:
             from model.commands.brief import brief_into
 
             started = progress.start("Rendering the board briefing (notebook, HTML, plots, Excel)")
+            # --seed reaches the notebook as an override too, so that its scenario is the one simulated here (the
+            # precomputed results are only used for the same scenario content).
+            seeded = [*args.overrides, f"simulation.seed={args.seed}"] if args.seed is not None else args.overrides
             paths = brief_into(
-                run.subfolder("briefing"),
+                run.subfolder(BRIEFING_FOLDER),
                 args.scenario,
                 replications=replications,
                 seed=scenario.simulation.seed,
                 workers=args.workers,
-                overrides=args.overrides,
+                overrides=seeded,
                 progress=False,
                 precomputed=results,
             )
-            outputs = {key: f"briefing/{value}" for key, value in paths.items()}
+            outputs = dict(paths)
             progress.finish(started)
 
     assert run.path is not None
     _print_summary(scenario, headline, results)
-    print(f"\nResults written to {run.path}")
-    for key, label in (("html", "Board briefing (HTML)"), ("excel", "Tariff schedule (Excel)")):
-        if key in outputs:
-            print(f"{label}: {run.path / outputs[key]}")
+    if outputs:
+        print_briefing_paths(run.path, outputs, heading="Board briefing")
+    else:
+        print(f"\nResults written to {shown_path(run.path)}")
     return 0
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import argparse
 
-from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
+from model.commands._common import (
+    add_scenario_arguments,
+    add_shared_options,
+    check_workers,
+    scenario_from_args,
+    show_progress,
+    shown_path,
+)
 from model.commands._paired import fraction, money, print_table, stderr_progress
 from model.reporting import RunFolder
 from model.risk import SENSITIVITY_INPUTS
@@ -29,17 +36,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--inputs", nargs="+", choices=list(SENSITIVITY_INPUTS), default=None, help="inputs to vary (default: all)"
     )
-    parser.add_argument("-n", "--replications", type=int, default=5, help="replications per tornado point (5)")
     parser.add_argument("--trajectories", type=int, default=10, help="Morris trajectories (10: 60 points)")
     parser.add_argument("--levels", type=int, default=4, help="Morris grid levels (4)")
     parser.add_argument("--morris-replications", type=int, default=2, help="replications per Morris point (2)")
     parser.add_argument("--window-months", type=int, default=12, help="Morris KPI window: last N months (12)")
     parser.add_argument("--no-tornado", action="store_true", help="skip the tornado")
     parser.add_argument("--no-morris", action="store_true", help="skip the Morris screening")
-    parser.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
-    parser.add_argument("--workers", type=int, default=1, help="local worker processes for tornado replications (1)")
-    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
-    add_results_argument(parser)
+    add_shared_options(
+        parser,
+        "sensitivity",
+        replications="replications per tornado point (default 5)",
+        replications_default=5,
+        workers="local worker processes for tornado replications",
+        seed="seed (default: the scenario's simulation.seed)",
+        quiet="no progress lines on stderr",
+    )
     parser.set_defaults(handler=run_sensitivity)
 
 
@@ -49,8 +60,9 @@ def run_sensitivity(args: argparse.Namespace) -> int:
 
     if args.no_tornado and args.no_morris:
         raise UserError("nothing to do: --no-tornado and --no-morris together")
+    check_workers(args)
     scenario = scenario_from_args(args)
-    say = stderr_progress(not args.quiet)
+    say = stderr_progress(show_progress(args))
     tornado = morris = None
     if not args.no_tornado:
         tornado = sensitivity.tornado(
@@ -123,5 +135,5 @@ def run_sensitivity(args: argparse.Namespace) -> int:
             )
         for note in morris.notes:
             print(f"note: {note}")
-    print(f"Results written to {run.path}")
+    print(f"Results written to {shown_path(run.path)}")
     return 0

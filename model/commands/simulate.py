@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 from typing import TYPE_CHECKING
 
-from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
+from model.commands._common import (
+    add_scenario_arguments,
+    add_shared_options,
+    check_workers,
+    scenario_from_args,
+    show_progress,
+    shown_path,
+)
 from model.reporting import RunFolder, format_table
 from model.scenario import MONTHS_PER_YEAR, UserError
 
@@ -25,14 +31,6 @@ if TYPE_CHECKING:  # pandas, the simulator and scipy load only when a simulation
 DASK_ENV = "DASK_SCHEDULER_ADDRESS"  # same as model.simulation.replications.DASK_ENV
 
 CASES_AUTO_MAX_ROWS = 100_000  # cases.parquet is written without --keep-cases when it has at most this many rows
-
-
-def default_workers() -> int:
-    """CPUs this process may use (all of them: results do not depend on the number of workers)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -48,9 +46,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_scenario_arguments(parser)
     how_many = parser.add_mutually_exclusive_group()
-    how_many.add_argument(
-        "--replications", "-n", type=int, default=None, metavar="N", help="replications (default: the scenario's)"
-    )
     how_many.add_argument(
         "--auto",
         metavar="METRIC",
@@ -74,20 +69,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--max-replications", type=int, default=500, metavar="N", help="upper limit for --auto (default 500)"
     )
     parser.add_argument(
-        "--workers",
-        "-w",
-        type=int,
-        default=None,
-        metavar="W",
-        help=f"local worker processes (default: all CPUs, here {default_workers()}; 1 = in this process)",
-    )
-    parser.add_argument(
         "--dask",
         default=None,
         metavar="ADDRESS",
         help=f"run on the Dask scheduler at ADDRESS, e.g. tcp://10.0.0.5:8786 (default: ${DASK_ENV} if set)",
     )
-    parser.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (default: the scenario's)")
     parser.add_argument(
         "--confidence", type=float, default=0.95, metavar="C", help="confidence level of intervals (0.95)"
     )
@@ -96,13 +82,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help=f"write cases.parquet (one row per case per replication; written anyway up to {CASES_AUTO_MAX_ROWS:,} rows)",
     )
-    parser.add_argument(
-        "--progress",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="progress bar on stderr (default: on when stderr is a terminal)",
+    add_shared_options(
+        parser,
+        "simulate",
+        replications="replications (default: the scenario's simulation.replications)",
+        replications_group=how_many,
+        workers="local worker processes",
+        quiet="no progress bar (default: a progress bar when stderr is a terminal)",
     )
-    add_results_argument(parser)
     parser.set_defaults(handler=run_simulate)
 
 
@@ -282,14 +269,13 @@ def run_simulate(args: argparse.Namespace) -> int:
         raise UserError(f"--confidence must be between 0 and 1, got {args.confidence}")
     if args.seed is not None and args.seed < 0:
         raise UserError(f"--seed must be a non-negative integer, got {args.seed}")
-    workers = default_workers() if args.workers is None else args.workers
-    if workers < 1:
-        raise UserError(f"--workers must be at least 1, got {workers}")
+    check_workers(args)
+    workers = args.workers
     if args.replications is not None and args.replications < 1:
         raise UserError(f"--replications must be at least 1, got {args.replications}")
     if args.auto is None and (args.auto_service, args.auto_member, args.auto_role) != ("all", "all", "all"):
         raise UserError("--auto-service, --auto-member and --auto-role need --auto METRIC")
-    progress = sys.stderr.isatty() if args.progress is None else args.progress
+    progress = show_progress(args, default=sys.stderr.isatty())
     dask_address = dask_address_from(args.dask)
     seed = scenario.simulation.seed if args.seed is None else args.seed
     auto: AutoReplicationResult | None = None
@@ -345,5 +331,5 @@ def run_simulate(args: argparse.Namespace) -> int:
         print(auto.message)
         if not auto.reached:
             print(f"warning: {auto.message}", file=sys.stderr)
-    print(f"\nResults written to {run.path}")
+    print(f"\nResults written to {shown_path(run.path)}")
     return 0

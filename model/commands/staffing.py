@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import argparse
 
-from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
+from model.commands._common import (
+    add_scenario_arguments,
+    add_shared_options,
+    check_workers,
+    scenario_from_args,
+    show_progress,
+    shown_path,
+)
 from model.commands._paired import fraction, money, print_table, stderr_progress
 from model.reporting import RunFolder
 
@@ -34,17 +41,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--batch", type=int, default=10, help="replications added while unclear (10)")
     parser.add_argument("--max-replications", type=int, default=60, help="cap per candidate (60)")
     parser.add_argument("--max-evaluations", type=int, default=40, help="cap on candidates simulated (40)")
-    parser.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
-    parser.add_argument("--workers", type=int, default=1, help="local worker processes for replications (1)")
     parser.add_argument("--analytic-only", action="store_true", help="Erlang-C sizing only, no simulation")
-    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
-    add_results_argument(parser)
+    add_shared_options(
+        parser,
+        "staffing",
+        workers="local worker processes for replications",
+        seed="seed (default: the scenario's simulation.seed)",
+        quiet="no progress lines on stderr",
+        unused={
+            "replications": "each candidate gets --initial replications, then --batch more until the answer is "
+            "clear, up to --max-replications"
+        },
+    )
     parser.set_defaults(handler=run_staffing)
 
 
 def run_staffing(args: argparse.Namespace) -> int:
     from model.risk import staffing
 
+    check_workers(args)
     scenario = scenario_from_args(args)
     sized = staffing.sizing_scenario(scenario, args.window_months)
     pools = staffing.analytic_staffing(sized, fte_step=args.fte_step)
@@ -61,7 +76,7 @@ def run_staffing(args: argparse.Namespace) -> int:
             max_evaluations=args.max_evaluations,
             seed=args.seed,
             workers=args.workers,
-            progress=stderr_progress(not args.quiet),
+            progress=stderr_progress(show_progress(args)),
         )
     standalone = result.standalone if result is not None else staffing.standalone_staffing(sized, args.fte_step)
     with RunFolder(scenario, command="staffing", seed=args.seed, root=args.results_dir) as run:
@@ -108,5 +123,5 @@ def run_staffing(args: argparse.Namespace) -> int:
     )
     for note in result.notes if result is not None else []:
         print(f"note: {note}")
-    print(f"Results written to {run.path}")
+    print(f"Results written to {shown_path(run.path)}")
     return 0

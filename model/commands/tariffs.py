@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import argparse
 
-from model.commands._common import add_results_argument, add_scenario_arguments, scenario_from_args
+from model.commands._common import (
+    add_scenario_arguments,
+    add_shared_options,
+    check_workers,
+    scenario_from_args,
+    shown_path,
+    with_seed,
+)
 from model.commands.optimise import add_verification_arguments
 from model.reporting import RunFolder, format_table
 from model.scenario import Scenario, UserError
@@ -34,21 +41,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "unplanned leave, paired replications with and without it)"
         ),
     )
-    parser.add_argument(
-        "--risk-replications",
-        type=int,
-        default=None,
-        metavar="N",
-        help="replications for --risk-premium auto (default: the scenario's simulation.replications)",
-    )
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=2,
-        help="processes for the coalition costs (default 2)",
-    )
     add_verification_arguments(parser)
-    add_results_argument(parser)
+    add_shared_options(
+        parser,
+        "tariffs",
+        replications="replications for --risk-premium auto (default: the scenario's simulation.replications)",
+        workers="processes for the coalition costs, the verification and --risk-premium auto",
+        seed="random seed of the verification and --risk-premium auto (default: the scenario's simulation.seed)",
+        unused={"quiet": "it shows no progress"},
+    )
+    # Deprecated spelling of -n, hidden from --help.
+    parser.add_argument("--risk-replications", dest="replications", type=int, help=argparse.SUPPRESS)
     parser.set_defaults(handler=run_tariffs)
 
 
@@ -60,9 +63,9 @@ def risk_premium_from_args(args: argparse.Namespace, scenario: Scenario) -> tupl
     if text.lower() == "auto":
         from model.risk import stress as risk
 
-        replications = args.risk_replications
+        replications = args.replications
         if replications is not None and replications < 2:
-            raise UserError("--risk-replications must be at least 2 (the premium comes with a confidence interval)")
+            raise UserError("--replications must be at least 2 (the premium comes with a confidence interval)")
         estimate = risk.host_risk_premium(scenario, replications, workers=max(1, args.workers))
         premium = float(estimate.tariff_premium_gbp_per_year)
         return premium, (
@@ -83,7 +86,8 @@ def run_tariffs(args: argparse.Namespace) -> int:
     from model.fairness import METHOD_LABELS, format_gbp, tariff_table
     from model.fairness.cost_lines import METHODS
 
-    scenario = scenario_from_args(args)
+    check_workers(args)
+    scenario = with_seed(scenario_from_args(args), args.seed)
     premium, premium_line = risk_premium_from_args(args, scenario)
     verified = verified_catalogue(scenario, args, explain=False)
     result = tariff_table(
@@ -148,5 +152,5 @@ def run_tariffs(args: argparse.Namespace) -> int:
     )
     for note in result.notes:
         print(f"Note: {note}")
-    print(f"\nResults written to {run.path}")
+    print(f"\nResults written to {shown_path(run.path)}")
     return 0

@@ -17,6 +17,7 @@ _API: dict[str, str] = {
     "BRIEF_SCRATCH_PREFIX": "stale",
     "RunFolder": "results",
     "RunSubfolder": "results",
+    "display_name": "tables",
     "format_table": "tables",
     "git_commit": "results",
     "morris_figure": "risk_plots",
@@ -37,6 +38,7 @@ __all__ = [
     "BRIEF_SCRATCH_PREFIX",
     "RunFolder",
     "RunSubfolder",
+    "display_name",
     "format_table",
     "git_commit",
     "morris_figure",
@@ -67,4 +69,4 @@ if TYPE_CHECKING:
     )
     from model.reporting.risk_plots import morris_figure, risk_figure, tornado_figures
     from model.reporting.stale import BRIEF_SCRATCH_PATTERN, BRIEF_SCRATCH_PREFIX, remove_stale, report_removed
-    from model.reporting.tables import format_table
+    from model.reporting.tables import display_name, format_table

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from model.reporting.tables import ACRONYMS, display_name
 from model.scenario.escaping import html_text
 from model.scenario.schema import Scenario, apply_overrides, load_scenario
 from model.simulation import summary
@@ -242,14 +243,10 @@ def load_results_cache(briefing: Briefing, path: str | Path) -> list[str]:
     return list(results)
 
 
-ACRONYMS = {"hr": "HR", "od": "OD", "eap": "EAP", "esr": "ESR", "ccg": "CCG", "oh": "OH", "fte": "FTE", "er": "ER"}
-
-
 def pretty(name: str) -> str:
-    """``employee_relations`` -> ``Employee relations``, ``od_learning`` -> ``OD learning`` (a label for the board)."""
-    words = [ACRONYMS.get(word.lower(), word) for word in str(name).replace("_", " ").split(" ")]
-    text = " ".join(words)
-    return text[:1].upper() + text[1:]
+    """``employee_relations`` -> ``Employee relations``, ``od_learning`` -> ``OD learning`` (a label for the board;
+    the same display names as the CLI's tables, ``model.reporting.tables.display_name``)."""
+    return display_name(name)
 
 
 def contribution_rate(scenario: Scenario) -> float:

@@ -80,9 +80,7 @@ def risk_section(briefing: Briefing) -> Section:
         + "The stress tests show what each shock would do to the service and to the host."
     )
     section.tables = {"premium": premium_table, "stress_tests": stresses}
-    figure_function = getattr(module, "risk_figure", None)
-    if figure_function is not None:
-        section.figures = {"stress_tests": figure_function(result)}
+    section.figures = {"stress_tests": risk_plots.risk_figure(result)}
     section.notes.extend(result.notes)
     section.data = {"result": result}
     return section
