@@ -159,6 +159,13 @@ def run_tariffs(args: argparse.Namespace) -> int:
     print("Annual charge per member (GBP per year; invoice = column + risk premium)")
     print(format_table(table))
     print()
+    if "methods_used" in result.core:  # beyond the exact size: say how each column was made
+        print("Methods (too many members for the coalition table):")
+        for column, how in result.core["methods_used"].items():
+            print(f"  {column}: {how}")
+        widths = result.core["shapley_half_width_gbp_per_year"]
+        print("  Shapley 95% intervals: +/- " + ", ".join(f"{m} GBP {format_gbp(w)}" for m, w in widths.items()))
+        print()
     print("Would any group of members do better alone?")
     for method in METHODS:
         print(f"  {METHOD_LABELS[method]}: {result.core['methods'][method]['verdict']}")

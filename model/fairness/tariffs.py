@@ -67,7 +67,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -318,6 +318,7 @@ def tariff_table(
     workers: int = 2,
     catalogue_options: Any = None,
     cache_dir: Any = None,
+    scale_options: Mapping[str, Any] | None = None,
 ) -> TariffResult:
     """Tariffs per member under per-capita, activity-based, Shapley, nucleolus and closest-core allocations of the
     efficient cost ``c(N)``, with stand-alone costs, today's contributions, the surplus rule, the host risk premium
@@ -338,8 +339,15 @@ def tariff_table(
     players = active_members(scenario, usage)
     if not players:
         raise UserError(f"no member has any demand in month {steady_state_month(scenario)} (the steady-state month)")
-    if len(players) > games.MAX_LP_PLAYERS:
-        raise UserError(f"{len(players)} members: the nucleolus and core checks handle at most {games.MAX_LP_PLAYERS}")
+    # Beyond EXACT_MAX_MEMBERS the catalogue optimiser's game is sampled and row-generated (model.fairness.tariffs_at_scale)
+    from model.fairness.tariffs_at_scale import EXACT_MAX_MEMBERS
+
+    at_scale = cost_function is None and len(players) > EXACT_MAX_MEMBERS
+    if cost_function is not None and len(players) > games.MAX_LP_PLAYERS:
+        raise UserError(
+            f"{len(players)} members: with a supplied cost function the nucleolus and core checks handle at most "
+            f"{games.MAX_LP_PLAYERS} (the catalogue optimiser's own cost function has no limit)"
+        )
     notes: list[str] = []
     inactive = [m for m in scenario.member_names if m not in players]
     if inactive:
@@ -349,14 +357,21 @@ def tariff_table(
             + "."
         )
 
-    if cost_function is None:
-        cost_function, default_lines, source = _default_costs(scenario, workers, catalogue_options, cache_dir)
+    game: Any = None
+    if at_scale:
+        source = "service catalogue optimiser, coalitions solved on demand (model.fairness.tariffs_at_scale)"
         if cost_lines is None:
-            cost_lines = default_lines
+            cost_lines = catalogue_cost_lines(scenario, catalogue_options)
+        grand = math.fsum(cost_lines["gbp_per_year"])
     else:
-        source = "supplied cost function"
-    game = build_game(players, cost_function)
-    grand = game.grand_value
+        if cost_function is None:
+            cost_function, default_lines, source = _default_costs(scenario, workers, catalogue_options, cache_dir)
+            if cost_lines is None:
+                cost_lines = default_lines
+        else:
+            source = "supplied cost function"
+        game = build_game(players, cost_function)
+        grand = game.grand_value
     from_today = cost_lines is None
     if from_today:
         cost_lines = today_cost_lines(scenario)
@@ -380,7 +395,29 @@ def tariff_table(
     allocations: dict[str, dict[str, float]] = {
         rule: _member_totals(per_service[rule], players) for rule in per_service
     }
+    if at_scale:
+        from model.fairness.tariffs_at_scale import result_at_scale
+
+        return result_at_scale(
+            scenario,
+            players,
+            usage,
+            lines,
+            per_service,
+            allocations,
+            premium,
+            notes,
+            source,
+            grand,
+            workers=workers,
+            catalogue_options=catalogue_options,
+            scale_options=scale_options,
+        )
     allocations["shapley"] = solutions.shapley(game).to_dict()
+    if cost_function is not None and source != "supplied cost function":
+        notes.append(
+            f"Methods: exact, every one of the {2 ** len(players) - 1:,} coalitions costed by the catalogue optimiser."
+        )
     try:
         nucleolus = solutions.nucleolus(game)
     except games.EmptyImputationSetError:
@@ -410,9 +447,62 @@ def tariff_table(
         check = core_check(game, allocations[method])
         core["methods"][method] = _check_json(check, players)
 
-    # --- stand-alone, today, surplus, premium ---------------------------------------------------------------------
-    heads = {m.name: float(m.headcount) for m in scenario.members if m.name in players}
     stand_alone = {p: game.value(frozenset([p])) for p in players}
+    coalition_rows = []
+    for mask in range(1, 1 << len(players)):
+        members = game.coalition(mask)
+        cost = float(game.table[mask])
+        alone = math.fsum(stand_alone[m] for m in members)
+        coalition_rows.append(
+            {
+                "coalition": games.coalition_key(members, players),
+                "size": len(members),
+                "cost_gbp_per_year": cost,
+                "stand_alone_sum_gbp_per_year": alone,
+                "saving_gbp_per_year": alone - cost,
+            }
+        )
+    coalition_costs = (
+        pd.DataFrame(coalition_rows).sort_values(["size", "coalition"], kind="stable").reset_index(drop=True)
+    )
+    return _finish(
+        scenario,
+        players,
+        usage,
+        lines,
+        per_service,
+        allocations,
+        premium,
+        notes,
+        source,
+        grand,
+        core,
+        stand_alone,
+        lambda x: core_check(game, x),
+        coalition_costs,
+        game.is_subadditive(),
+    )
+
+
+def _finish(
+    scenario: Scenario,
+    players: Sequence[str],
+    usage: pd.DataFrame,
+    lines: pd.DataFrame,
+    per_service: dict[str, pd.DataFrame],
+    allocations: dict[str, dict[str, float]],
+    premium: float,
+    notes: list[str],
+    source: str,
+    grand: float,
+    core: dict[str, Any],
+    stand_alone: dict[str, float],
+    walk_away: Callable[[dict[str, float]], solutions.CoreCheck],
+    coalition_costs: pd.DataFrame,
+    subadditive: bool | None,
+) -> TariffResult:
+    """Stand-alone costs, today's contributions and surplus, the premium and the result's tables (both paths)."""
+    heads = {m.name: float(m.headcount) for m in scenario.members if m.name in players}
     today_summary = summary.cost_summary(scenario)
     today_cost = today_summary["total_cost_gbp_per_year"]
     today = today_contributions(scenario, players, today_cost)
@@ -423,7 +513,7 @@ def tariff_table(
     refund = {p: refund_total * today[p] / contributions if contributions > 0 else 0.0 for p in players}
     net_today = {p: today[p] - refund[p] for p in players}
     if len(players) > 1:
-        walk = core_check(game, {p: net_today[p] for p in players})
+        walk = walk_away({p: net_today[p] for p in players})
         today_json = _check_json(walk, players)
         today_json["verdict"] = today_verdict(walk, players, math.fsum(net_today.values()), grand)
         today_json["budget_gap_gbp_per_year"] = float(math.fsum(net_today.values()) - grand)
@@ -504,24 +594,7 @@ def tariff_table(
     frames.append(_spread(today, today_weights, TODAY))
     by_member_service = pd.concat(frames, ignore_index=True)
 
-    coalition_rows = []
-    for mask in range(1, 1 << len(players)):
-        members = game.coalition(mask)
-        cost = float(game.table[mask])
-        alone = math.fsum(stand_alone[m] for m in members)
-        coalition_rows.append(
-            {
-                "coalition": games.coalition_key(members, players),
-                "size": len(members),
-                "cost_gbp_per_year": cost,
-                "stand_alone_sum_gbp_per_year": alone,
-                "saving_gbp_per_year": alone - cost,
-            }
-        )
-    coalition_costs = (
-        pd.DataFrame(coalition_rows).sort_values(["size", "coalition"], kind="stable").reset_index(drop=True)
-    )
-    if not game.is_subadditive():
+    if subadditive is False:
         notes.append("c(S) is not subadditive: some group costs more together than split into smaller groups.")
 
     invested = surplus if (rule == "invest" and surplus > 0) else 0.0

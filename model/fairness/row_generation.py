@@ -1,0 +1,277 @@
+"""Core, least core, closest core and nucleolus without enumerating coalitions: row generation over the separation MILP.
+
+The LPs of cooperative cost games (``model.fairness.solutions``) have one row per coalition, 2^n - 2 of them. Only a few matter
+at the optimum, so they are generated: solve the LP over a working set W of coalitions (the singletons to start
+with), ask the separation oracle which coalition has the largest excess ``x(S) - c(S)`` at the LP's answer
+(``model.optimisation.separation``: one MILP over every coalition and its catalogue), add it to W if it breaks the LP's bound,
+and repeat. When the oracle finds nothing above the bound, the answer over W is the answer over every coalition:
+exact.
+
+* ``core_verdict``: is a tariff in the core, and which coalition would walk away (one MILP plus the singletons);
+* ``least_core``: the least-core value epsilon* = min_x max_S (x(S) - c(S)) (exact);
+* ``closest_core``: the core (least core when the core is empty) allocation lexicographically closest to a
+  reference, the per-capita tariff (exact, the same definition as ``games.closest_core_allocation``);
+* ``nucleolus``: the nucleolus over the generated coalitions W, with its first level (the least core) exact. Deeper
+  levels are the nucleolus of the game restricted to W, which can differ from the true nucleolus: the result says so
+  (``exact_levels``).
+
+The excess of a coalition the oracle names is re-priced by the ordinary coalition MILP, so numbers agree with the
+enumerated table (``tests/test_row_generation.py`` compares with it on the 12-member partnership).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linprog
+
+SeparationFn = Callable[[Mapping[str, float]], tuple[frozenset[str], float]]
+"""tariffs -> (coalition of 2 to n - 1 members with the largest x(S) - c(S), that excess)."""
+
+DUAL_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class CoreVerdict:
+    """Result of an exact core check by separation: ``in_core``; ``worst_coalition`` with the largest excess
+    ``excess_gbp`` (> tolerance: it would walk away and save that much a year); ``tolerance_gbp``."""
+
+    in_core: bool
+    worst_coalition: frozenset[str]
+    excess_gbp: float
+    budget_gap_gbp: float
+    tolerance_gbp: float
+    method: str = "separation MILP (exact)"
+
+
+@dataclass
+class RowGenerationGame:
+    """A cost game known through ``cost`` (c of a frozenset, pounds per year) and ``separate`` (module docstring).
+
+    ``rows``: the working set W of coalitions generated so far with their costs (shared by every method, so each
+    answer starts from what the previous ones found).
+    """
+
+    players: tuple[str, ...]
+    cost: Callable[[frozenset[str]], float]
+    separate: SeparationFn
+    rows: dict[frozenset[str], float] = field(default_factory=dict)
+    separations: int = 0
+    rel_tol: float = 1e-9
+
+    def __post_init__(self) -> None:
+        self.grand = self.cost(frozenset(self.players))
+        self.scale = max(abs(self.grand), 1.0)
+        for p in self.players:
+            self.rows[frozenset([p])] = self.cost(frozenset([p]))
+
+    @property
+    def tolerance(self) -> float:
+        """Excesses within this many pounds of a bound count as on it: 1e-7 x c(N), 100 times the enumerated checks'
+        ``REL_TOL`` (the separation MILP is exact to its gap and feasibility tolerances, not to the last penny)."""
+        return self.rel_tol * self.scale * 100
+
+    # -- oracle ------------------------------------------------------------------------------------------------------
+    def worst(self, x: Mapping[str, float]) -> tuple[frozenset[str], float]:
+        """The coalition with the largest excess over EVERY proper coalition at ``x``, and that excess (re-priced)."""
+        best = max((frozenset([p]) for p in self.players), key=lambda s: x[next(iter(s))] - self.rows[s])
+        best_excess = x[next(iter(best))] - self.rows[best]
+        if len(self.players) >= 3:
+            self.separations += 1
+            coalition, _ = self.separate(x)
+            cost = self.cost(coalition)
+            self.rows[coalition] = cost
+            excess = math.fsum(x[p] for p in coalition) - cost
+            if excess > best_excess + self.tolerance or (
+                excess > best_excess - self.tolerance and len(coalition) < len(best)
+            ):
+                best, best_excess = coalition, excess
+        elif len(self.players) == 2:
+            pass  # the only proper coalitions are the singletons
+        return best, best_excess
+
+    def core_verdict(self, x: Mapping[str, float]) -> CoreVerdict:
+        coalition, excess = self.worst(x)
+        gap = math.fsum(x[p] for p in self.players) - self.grand
+        tol = self.tolerance
+        return CoreVerdict(excess <= tol and abs(gap) <= tol, coalition, float(excess), float(gap), tol)
+
+    # -- LP helpers --------------------------------------------------------------------------------------------------
+    def _matrix(self, coalitions: Sequence[frozenset[str]]) -> np.ndarray:
+        index = {p: i for i, p in enumerate(self.players)}
+        a = np.zeros((len(coalitions), len(self.players)))
+        for r, s in enumerate(coalitions):
+            for p in s:
+                a[r, index[p]] = 1.0
+        return a
+
+    def _as_dict(self, x: np.ndarray) -> dict[str, float]:
+        return {p: float(x[i]) * self.scale for i, p in enumerate(self.players)}
+
+    # -- least core --------------------------------------------------------------------------------------------------
+    def least_core(self, max_rounds: int = 500) -> tuple[float, dict[str, float], int]:
+        """(epsilon*, one least-core allocation, rounds): min eps s.t. x(S) - c(S) <= eps for every proper S."""
+        n = len(self.players)
+        for rounds in range(1, max_rounds + 1):
+            coalitions = list(self.rows)
+            a = self._matrix(coalitions)
+            b = np.array([self.rows[s] for s in coalitions]) / self.scale
+            a_ub = np.hstack([a, -np.ones((len(coalitions), 1))])
+            c = np.zeros(n + 1)
+            c[n] = 1.0
+            res = linprog(
+                c,
+                A_ub=a_ub,
+                b_ub=b,
+                A_eq=np.hstack([np.ones((1, n)), np.zeros((1, 1))]),
+                b_eq=[self.grand / self.scale],
+                bounds=[(None, None)] * (n + 1),
+                method="highs",
+            )
+            if res.status != 0:
+                raise RuntimeError(f"least-core LP failed: {res.message}")
+            x = self._as_dict(res.x[:n])
+            eps = float(res.x[n]) * self.scale
+            before = len(self.rows)
+            _, excess = self.worst(x)
+            if excess <= eps + self.tolerance or len(self.rows) == before:
+                return max(eps, excess) if excess > eps else eps, x, rounds
+        raise RuntimeError(f"least core: no convergence in {max_rounds} rounds")
+
+    # -- closest core ------------------------------------------------------------------------------------------------
+    def _lexicographic(self, reference: np.ndarray, bound: float) -> np.ndarray:
+        """Over W: lexicographically smallest deviations from ``reference`` (scaled units) with every row's excess at
+        most ``bound`` (scaled): the algorithm of ``games._lexicographic_closest``."""
+        n = len(self.players)
+        coalitions = [s for s in self.rows if len(s) < n]
+        a = self._matrix(coalitions)
+        b = np.array([self.rows[s] for s in coalitions]) / self.scale + bound
+        fixed = np.full(n, np.nan)
+        for _ in range(n + 1):
+            free = np.flatnonzero(np.isnan(fixed))
+            if len(free) <= 1:
+                break
+            # variables x (n) and d; rows: coalitions, then x_i - d <= r_i and -x_i - d <= -r_i for free i
+            rows = [np.hstack([a, np.zeros((len(coalitions), 1))])]
+            rhs = [b]
+            for i in free:
+                up = np.zeros(n + 1)
+                up[i], up[n] = 1.0, -1.0
+                down = np.zeros(n + 1)
+                down[i], down[n] = -1.0, -1.0
+                rows.append(np.vstack([up, down]))
+                rhs.append(np.array([reference[i], -reference[i]]))
+            bounds = [(fixed[i], fixed[i]) if not np.isnan(fixed[i]) else (None, None) for i in range(n)]
+            bounds.append((0, None))
+            c = np.zeros(n + 1)
+            c[n] = 1.0
+            res = linprog(
+                c,
+                A_ub=np.vstack(rows),
+                b_ub=np.concatenate(rhs),
+                A_eq=np.hstack([np.ones((1, n)), np.zeros((1, 1))]),
+                b_eq=[self.grand / self.scale],
+                bounds=bounds,
+                method="highs",
+            )
+            if res.status != 0:
+                raise RuntimeError(f"closest-core LP failed: {res.message}")
+            level = max(float(res.x[n]), 0.0)
+            if level <= 1e-12:
+                fixed[free] = reference[free]
+                break
+            duals = np.abs(res.ineqlin.marginals[len(coalitions) :]).reshape(-1, 2)
+            chosen = [k for k in range(len(free)) if duals[k].max() > DUAL_TOL]
+            if not chosen:
+                chosen = [int(np.argmax(duals.max(axis=1)))]
+            for k in chosen:
+                i = free[k]
+                fixed[i] = reference[i] + level if duals[k, 0] >= duals[k, 1] else reference[i] - level
+        free = np.flatnonzero(np.isnan(fixed))
+        if len(free) == 1:
+            fixed[free[0]] = self.grand / self.scale - math.fsum(fixed[~np.isnan(fixed)])
+        return fixed
+
+    def closest_core(self, reference: Mapping[str, float], max_rounds: int = 500) -> tuple[dict[str, float], float]:
+        """(allocation, bound): the allocation lexicographically closest to ``reference`` among those with every
+        excess at most ``bound`` = max(epsilon*, 0) (the core, or the least core when the core is empty)."""
+        epsilon, _, _ = self.least_core()
+        bound = max(epsilon, 0.0)
+        ref = np.array([float(reference[p]) for p in self.players]) / self.scale
+        for _ in range(max_rounds):
+            x = self._as_dict(self._lexicographic(ref, bound / self.scale))
+            before = len(self.rows)
+            _, excess = self.worst(x)
+            if excess <= bound + self.tolerance or len(self.rows) == before:
+                return x, bound
+        raise RuntimeError(f"closest core: no convergence in {max_rounds} rounds")
+
+    # -- nucleolus ---------------------------------------------------------------------------------------------------
+    def _restricted_nucleolus(self) -> tuple[np.ndarray, list[float]]:
+        """Nucleolus of the game restricted to W (sequential LPs; coalitions with a positive dual fixed at each
+        stage; individually rational: x_i <= c({i}))."""
+        n = len(self.players)
+        coalitions = [s for s in self.rows if len(s) < n]
+        a = self._matrix(coalitions)
+        costs = np.array([self.rows[s] for s in coalitions]) / self.scale
+        fixed_level = np.full(len(coalitions), np.nan)
+        levels: list[float] = []
+        span = np.ones((1, n))
+        x = np.zeros(n)
+        for _ in range(len(coalitions) + 1):
+            free = np.flatnonzero(np.isnan(fixed_level))
+            if np.linalg.matrix_rank(span) >= n or not len(free):
+                break
+            c = np.zeros(n + 1)
+            c[n] = 1.0
+            a_ub = np.hstack([a[free], -np.ones((len(free), 1))])
+            fixed = np.flatnonzero(~np.isnan(fixed_level))
+            a_eq = [np.hstack([np.ones(n), [0.0]])]
+            b_eq = [self.grand / self.scale]
+            for r in fixed:
+                a_eq.append(np.hstack([a[r], [0.0]]))
+                b_eq.append(costs[r] + fixed_level[r])
+            res = linprog(
+                c,
+                A_ub=a_ub,
+                b_ub=costs[free],
+                A_eq=np.vstack(a_eq),
+                b_eq=b_eq,
+                bounds=[(None, None)] * (n + 1),
+                method="highs",
+            )
+            if res.status != 0:
+                raise RuntimeError(f"nucleolus LP failed: {res.message}")
+            level = float(res.x[n])
+            x = res.x[:n]
+            levels.append(level * self.scale)
+            duals = np.abs(res.ineqlin.marginals)
+            tight = [free[k] for k in range(len(free)) if duals[k] > DUAL_TOL]
+            if not tight:
+                tight = [free[int(np.argmax(duals))]]
+            for r in tight:
+                fixed_level[r] = level
+            span = np.vstack([span, a[tight]])
+            # rows now in the span of the fixed ones are fixed too (their excess is determined)
+            rank = np.linalg.matrix_rank(span)
+            for r in np.flatnonzero(np.isnan(fixed_level)):
+                if np.linalg.matrix_rank(np.vstack([span, a[r]])) == rank:
+                    fixed_level[r] = float(a[r] @ x - costs[r])
+        return x, levels
+
+    def nucleolus(self, max_rounds: int = 200) -> tuple[dict[str, float], list[float], int]:
+        """(allocation, levels in pounds, exact_levels): the nucleolus over W, generating rows until no coalition
+        exceeds the first level (the least core), so level 1 is exact; deeper levels are over W only."""
+        self.least_core()
+        for _ in range(max_rounds):
+            x_scaled, levels = self._restricted_nucleolus()
+            x = self._as_dict(x_scaled)
+            before = len(self.rows)
+            _, excess = self.worst(x)
+            if excess <= levels[0] + self.tolerance or len(self.rows) == before:
+                exact = len(levels) if len(self.players) <= 2 else 1
+                return x, levels, exact
+        raise RuntimeError(f"nucleolus: no convergence in {max_rounds} rounds")
