@@ -1,4 +1,4 @@
-"""Speed and accuracy of the cost-game library (model/games.py), against references measured in the same run.
+"""Speed and accuracy of the cost-game library (model/fairness/games.py, model/fairness/solutions.py), against references measured in the same run.
 
 Targets (issue 4): nucleolus of a random subadditive 15-player game in under 3 s; exact Shapley for 20 players in
 under 10 s; sampled Shapley of a 200-player airport game within 1% of the closed form. "Within 1%" is measured as

@@ -1,4 +1,4 @@
-"""model.briefing and model.plots without a notebook kernel: headline numbers against the hand-computable summary,
+"""model.reporting.briefing and model.reporting.plots without a notebook kernel: headline numbers against the hand-computable summary,
 "Not yet available" for missing modules, assumptions with their sources, number formats, and units on every axis."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The alt-text writers (model.figure_text) against hand-made data whose message is known, the accessible figure and
-table HTML (model.accessible), the print-only title page (model.printing) and the colour-safe plots (model.plots).
+table HTML (model.reporting.accessible), the print-only title page (model.reporting.printing) and the colour-safe plots (model.reporting.plots).
 
 No briefing run, no browser: the end-to-end checks (axe-core, the PDF) are in tests/test_briefing_accessibility.py.
 """

@@ -1,5 +1,5 @@
 """Formula injection: text beginning with ``=``, ``+``, ``-``, ``@``, tab or CR is never written as a formula, in the
-workbook, any CSV file or a Markdown table; numbers stay numbers (OWASP CSV-injection rule, ``model.safety``)."""
+workbook, any CSV file or a Markdown table; numbers stay numbers (OWASP CSV-injection rule, ``model.scenario.escaping``)."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ def test_notebook_is_stored_stripped_with_parameters_cell(name: str) -> None:
     assigned = {line.split("=")[0].strip() for line in tagged[0].source.splitlines() if "=" in line}
     assert assigned >= PARAMETERS
     assert notebook.metadata["kernelspec"]["name"] == "python3"
-    # the notebooks call model.briefing, they do not carry their own logic
+    # the notebooks call model.reporting.briefing, they do not carry their own logic
     assert all(len(cell.source.splitlines()) <= 12 for cell in code)
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-PCT = "(%)"  # as model.briefing.PCT: values are fractions, shown as percentages
+PCT = "(%)"  # as model.reporting.briefing.PCT: values are fractions, shown as percentages
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def _count(n: int, noun: str) -> str:
 
 
 def cost_breakdown_text(costs: Mapping[str, float] | pd.Series, what: str = "the shared service") -> FigureText:
-    """Horizontal bars of annual cost components (``model.plots.cost_breakdown``): total, largest and smallest."""
+    """Horizontal bars of annual cost components (``model.reporting.plots.cost_breakdown``): total, largest and smallest."""
     series = pd.Series(costs, dtype=float)
     total = float(series.sum())
     ordered = series.sort_values(ascending=False)
@@ -101,7 +101,7 @@ def grouped_bars_text(
     unit: str = "GBP per year",
 ) -> FigureText:
     """Grouped bars, one group per row of ``table[category]`` and one bar per column of ``series``
-    (``model.plots.grouped_bars``).
+    (``model.reporting.plots.grouped_bars``).
 
     With two series (e.g. going alone against sharing) the message is for how many groups the second is below the
     first, and the largest gap; with more (tariffs) it is, for each group, where its bar is lowest and highest."""
@@ -154,7 +154,7 @@ def _period_words(period: Any, months: int) -> str:
 def kpi_attainment_text(
     table: pd.DataFrame, targets: Mapping[str, float] | None = None, months_per_period: int = 2
 ) -> FigureText:
-    """KPI attainment per review period, one panel per service and one line per member (``model.plots.kpi_attainment``).
+    """KPI attainment per review period, one panel per service and one line per member (``model.reporting.plots.kpi_attainment``).
 
     ``table`` columns: ``service``, ``member``, ``period``, ``mean``, ``ci_low``, ``ci_high`` (fractions). The message
     for each service: in how many member review periods the mean attainment met the target, and the lowest point
@@ -201,7 +201,7 @@ def kpi_attainment_text(
 def tornado_text(
     table: pd.DataFrame, base: float, output: str, low: float = 0.8, high: float = 1.2, unit: str = "GBP per year"
 ) -> FigureText:
-    """A tornado chart (``model.plots.tornado``): the output with each input at ``low`` and ``high`` times its value.
+    """A tornado chart (``model.reporting.plots.tornado``): the output with each input at ``low`` and ``high`` times its value.
 
     ``table`` columns: ``label`` (or ``parameter``), ``low``, ``high`` (output values). ``unit``: ``GBP per year``
     or ``fraction`` (shown as percentages). The message: the input that moves the output most, its range around the
@@ -247,7 +247,7 @@ def tornado_text(
 
 def stress_test_text(attainment: Mapping[str, Sequence[float]], host_cost: Mapping[str, Sequence[float]]) -> FigureText:
     """Box plots per scenario of overall KPI attainment and host cost, one value per replication
-    (``model.risk.risk_figure``). Scenario names as in the figure, the first is the base case. The message: the
+    (``model.reporting.risk_plots.risk_figure``). Scenario names as in the figure, the first is the base case. The message: the
     scenario with the lowest median attainment and the one with the highest median host cost, against the base."""
     names = list(attainment)
     rows = []
@@ -290,7 +290,7 @@ def stress_test_text(attainment: Mapping[str, Sequence[float]], host_cost: Mappi
 
 def workload_text(table: pd.DataFrame) -> FigureText:
     """Paired bars per skill of expected work against host case-work capacity, hours per year
-    (``model.plots.workload_vs_capacity``): which skills are over capacity and the busiest one."""
+    (``model.reporting.plots.workload_vs_capacity``): which skills are over capacity and the busiest one."""
     frame = table.reset_index(drop=True)
     demand = frame["demand_hours_per_year"].to_numpy(dtype=float)
     capacity = frame["capacity_hours_per_year"].to_numpy(dtype=float)
@@ -342,7 +342,7 @@ def fallback_text(figure: Any) -> FigureText:
 
 
 def describe(section: Any) -> dict[str, FigureText]:
-    """``FigureText`` for every figure of a briefing section (``model.briefing.Section``), from the data the section
+    """``FigureText`` for every figure of a briefing section (``model.reporting.briefing.Section``), from the data the section
     plotted; a figure without a writer gets ``fallback_text``."""
     texts: dict[str, FigureText] = {}
     for name, figure in section.figures.items():
