@@ -65,7 +65,8 @@ def _new_highs() -> highspy.Highs:
 
 def _row_space(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(orthonormal basis of the span of ``rows``, orthonormal basis of its complement), both as rows."""
-    _, singular, vt = np.linalg.svd(rows, full_matrices=True)
+    # full_matrices only when there are fewer rows than players (otherwise vt is already n x n, and U would be m x m)
+    _, singular, vt = np.linalg.svd(rows, full_matrices=rows.shape[0] < rows.shape[1])
     rank = int(np.sum(singular > 1e-9 * max(1.0, singular[0])))
     return vt[:rank], vt[rank:]
 
