@@ -33,6 +33,7 @@ from model.fairness.games import (
     coalition_key,
     parse_weights,
 )
+from model.fairness.nucleolus_generation import GenerationFailedError, generated_nucleolus
 
 
 @dataclass(frozen=True, eq=False)
@@ -316,13 +317,53 @@ def _empty_imputations(game: CostGame) -> EmptyImputationSetError:
     )
 
 
-def _sequential_nucleolus(game: CostGame, method: str, *, per_capita: bool, imputation: bool) -> Allocation:
-    """Nucleolus family by sequential LPs (see :func:`nucleolus`)."""
+#: Nucleolus algorithms: ``"generation"`` (default, :mod:`model.fairness.nucleolus_generation`) or ``"enumeration"``
+#: (every coalition in every LP: the reference the generated answer is tested against).
+NUCLEOLUS_ALGORITHMS = ("generation", "enumeration")
+
+
+def _sequential_nucleolus(
+    game: CostGame, method: str, *, per_capita: bool, imputation: bool, algorithm: str = "generation"
+) -> Allocation:
+    """Nucleolus family by sequential LPs (see :func:`nucleolus`), by constraint generation or enumeration."""
     n = game.n
     _require_players(n, MAX_LP_PLAYERS, method, "shapley or scrb")
+    if algorithm not in NUCLEOLUS_ALGORITHMS:
+        raise GameError(f"unknown nucleolus algorithm {algorithm!r}; choose one of {', '.join(NUCLEOLUS_ALGORITHMS)}")
     costs = game._costs()
     if n == 1:
-        return _allocation(game, costs[1:2], method, info={"stages": 0})
+        return _allocation(game, costs[1:2], method, info={"stages": 0, "algorithm": algorithm})
+    notes: tuple[str, ...] = ()
+    if algorithm == "generation":
+        scale = game._scale()
+        try:
+            result = generated_nucleolus(
+                costs / scale,
+                n,
+                per_capita=per_capita,
+                imputation=imputation,
+                infeasible=lambda: _empty_imputations(game),
+            )
+        except GenerationFailedError as error:
+            notes = (f"constraint generation did not converge ({error}); solved over every coalition instead",)
+        else:
+            info = {
+                "stages": len(result.levels),
+                "excess_levels": [level * scale for level in result.levels],
+                "algorithm": "generation",
+                "coalition_rows": result.rows,
+                "lp_solves": result.rounds,
+            }
+            return _allocation(game, result.x * scale, method, info=info)
+    return _enumerated_nucleolus(game, method, per_capita=per_capita, imputation=imputation, notes=notes)
+
+
+def _enumerated_nucleolus(
+    game: CostGame, method: str, *, per_capita: bool, imputation: bool, notes: Sequence[str] = ()
+) -> Allocation:
+    """The enumerating solver: every proper coalition is a row of every stage LP (the reference)."""
+    n = game.n
+    costs = game._costs()
     scale = game._scale()
     c = costs / scale  # scaled unit: max |c(S)| = 1
     masks, members = _coalition_rows(n)
@@ -371,10 +412,11 @@ def _sequential_nucleolus(game: CostGame, method: str, *, per_capita: bool, impu
             )
             free[determined] = False
     x, *_ = np.linalg.lstsq(np.array(fixed_rows), np.array(fixed_rhs), rcond=None)
-    return _allocation(game, x * scale, method, info={"stages": len(levels), "excess_levels": levels})
+    info = {"stages": len(levels), "excess_levels": levels, "algorithm": "enumeration", "coalition_rows": len(masks)}
+    return _allocation(game, x * scale, method, info=info, notes=notes)
 
 
-def nucleolus(game: CostGame, *, imputation: bool = True) -> Allocation:
+def nucleolus(game: CostGame, *, imputation: bool = True, algorithm: str = "generation") -> Allocation:
     """The nucleolus: the allocation that makes the largest excess as small as possible, then the next, and so on.
 
     Algorithm (sequential LPs, Maschler-Peleg-Shapley 1979, done as Guajardo & Jornsten 2015 prescribe):
@@ -394,22 +436,30 @@ def nucleolus(game: CostGame, *, imputation: bool = True) -> Allocation:
     ``c / max|c(S)|`` with HiGHS tolerances 1e-10. ``imputation=False`` gives the prenucleolus. Raises
     :class:`EmptyImputationSetError` if ``c(N) > sum_i c({i})``. ``info["excess_levels"]`` lists ``t_1 > t_2 > ...``
     in pounds. When the core is non-empty the nucleolus lies in it.
+
+    ``algorithm="generation"`` (default) solves each stage LP over a small active set of coalitions, adding the most
+    violated ones found by a vectorised scan of the table until none is violated (:mod:`model.fairness.nucleolus_generation`;
+    same definition and answer, about 10-20x faster at 15-18 players); ``"enumeration"`` puts every coalition in every
+    LP (the reference; also the fallback, with a note, if generation does not converge). ``info["algorithm"]`` says
+    which ran and ``info["coalition_rows"]`` how many coalition rows the LPs held.
     """
     name = "nucleolus" if imputation else "prenucleolus"
-    return _sequential_nucleolus(game, name, per_capita=False, imputation=imputation)
+    return _sequential_nucleolus(game, name, per_capita=False, imputation=imputation, algorithm=algorithm)
 
 
-def prenucleolus(game: CostGame) -> Allocation:
+def prenucleolus(game: CostGame, *, algorithm: str = "generation") -> Allocation:
     """The prenucleolus: the nucleolus without the bounds ``x_i <= c({i})`` (always exists, in the least core)."""
-    return _sequential_nucleolus(game, "prenucleolus", per_capita=False, imputation=False)
+    return _sequential_nucleolus(game, "prenucleolus", per_capita=False, imputation=False, algorithm=algorithm)
 
 
-def per_capita_nucleolus(game: CostGame, *, imputation: bool = True) -> Allocation:
+def per_capita_nucleolus(game: CostGame, *, imputation: bool = True, algorithm: str = "generation") -> Allocation:
     """The per-capita nucleolus: as :func:`nucleolus` with each excess divided by the coalition size ``|S|``.
 
     Fairer to large coalitions: a saving of 100 pounds means less to ten members than to two (Grotte 1970).
     """
-    return _sequential_nucleolus(game, "per_capita_nucleolus", per_capita=True, imputation=imputation)
+    return _sequential_nucleolus(
+        game, "per_capita_nucleolus", per_capita=True, imputation=imputation, algorithm=algorithm
+    )
 
 
 def least_core_epsilon(game: CostGame) -> float:

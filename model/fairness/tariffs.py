@@ -427,6 +427,7 @@ def tariff_table(
             "the nucleolus column is the prenucleolus."
         )
     allocations["nucleolus"] = nucleolus.to_dict()
+    notes.extend(nucleolus.notes)  # e.g. constraint generation fell back to enumerating every coalition
     closest = solutions.closest_core_allocation(game, allocations["per_capita"])
     allocations["closest_core"] = closest.to_dict()
     notes.extend(closest.notes)
