@@ -75,14 +75,16 @@ def test_run_writes_a_new_folder_each_time(tmp_path: Path, capsys: pytest.Captur
         "simulation.horizon_months=6",
     ]
     assert main(args) == 0  # calibrated capacity, verified catalogue
-    assert main([*args, "--capacity", "analytic", "--no-verify"]) == 0  # the same command again, the fast path
+    # the same command again on the fast path, with a seed other than the scenario's (the briefing once refused it)
+    assert main([*args, "--capacity", "analytic", "--no-verify", "--seed", "5"]) == 0
     runs = sorted((root / "herts-beds-luton").iterdir())
     assert len(runs) == 2, runs
-    for run in runs:
+    for run, seed in zip(runs, (20140401, 5), strict=True):
         manifest = json.loads((run / "manifest.json").read_text())
         assert manifest["command"] == "run"
-        assert manifest["seed"] == 20140401
+        assert manifest["seed"] == seed
         assert "scenario.json" in manifest["files"]
+        assert (run / "briefing" / "briefing.html").is_file()
     assert "Results written to" in capsys.readouterr().out
 
 
