@@ -161,3 +161,35 @@ def test_same_seed_same_shares_on_1_and_2_workers_and_dask(partnership) -> None:
     ):
         on_dask = run(client=client)
     assert on_dask == one
+
+
+def test_oracle_solves_to_optimality_whatever_the_catalogue_time_limit(partnership) -> None:
+    """c(S) from the oracle is the optimum even when the catalogue options carry a wall-clock limit too short for
+    any solve (a limit made regional answers depend on the machine's load and stopped the run)."""
+    from dataclasses import replace
+
+    _, names, table, _, instance = partnership
+    hurried = replace(instance, options=replace(instance.options, time_limit_seconds=1e-6))
+    with CoalitionOracle(hurried, workers=1) as oracle:
+        for coalition in (names, names[:3], names[2:]):
+            assert oracle.cost(coalition) == pytest.approx(table[frozenset(coalition)], abs=0.01)
+
+
+def test_oracle_reports_a_solve_stopped_early_as_one_line() -> None:
+    """A solve that stops before optimality is a UserError naming the coalition (one line from the CLI), not a
+    traceback."""
+    from types import SimpleNamespace
+
+    from model.optimisation.catalogue_milp import SolveOutcome
+    from model.optimisation.coalition_oracle import _solve_with
+    from model.scenario.errors import UserError
+
+    stub = SimpleNamespace(
+        instance=SimpleNamespace(members=("A", "B")),
+        set_coalition=lambda names: None,
+        solve=lambda: SolveOutcome(
+            "feasible", 1.0, 0.0, "HiGHS stopped (Time limit reached) before proving optimality"
+        ),
+    )
+    with pytest.raises(UserError, match=r"coalition \{A, B\}: HiGHS stopped"):
+        _solve_with(stub, [3])

@@ -226,11 +226,15 @@ class TariffResult:
         out.append("## Would any group of us do better alone? (core check)")
         out.append("")
         core = self.core
-        out.append(
-            "The core is "
-            + ("not empty" if core["core_nonempty"] else "EMPTY: some group always saves by leaving")
-            + f" (least-core epsilon GBP {format_gbp(core['least_core_epsilon_gbp_per_year'])})."
-        )
+        epsilon = core["least_core_epsilon_gbp_per_year"]
+        if isinstance(epsilon, float) and math.isnan(epsilon):
+            out.append("The least core was not computed (row generation did not converge within its round budget).")
+        else:
+            out.append(
+                "The core is "
+                + ("not empty" if core["core_nonempty"] else "EMPTY: some group always saves by leaving")
+                + f" (least-core epsilon GBP {format_gbp(epsilon)})."
+            )
         out.append("")
         for method in METHODS:
             out.append(f"* **{METHOD_LABELS[method]}**: {core['methods'][method]['verdict']}")

@@ -13,6 +13,7 @@ worker solved it or what it solved before, up to the solver's last bits; costs a
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 from collections.abc import Iterable, Sequence
@@ -21,11 +22,17 @@ from typing import Any
 
 from model.optimisation.catalogue_instance import CatalogueInstance
 from model.optimisation.catalogue_milp import CatalogueModel
-from model.scenario.errors import InfeasibleError
+from model.scenario.errors import InfeasibleError, UserError
 from model.simulation.processes import exit_with_parent, terminate_pool
 
 PENNY = 2
 """Coalition costs are rounded to this many decimals of a pound (see the module docstring)."""
+
+ORACLE_TIME_LIMIT_SECONDS = math.inf
+"""HiGHS wall-clock limit of an oracle solve: none. c(S) must be the optimum, whatever the machine's load: a
+wall-clock limit made the answer depend on it (on a 2-core machine at load average 8 the 38-member coalitions of the
+regional scenario hit the catalogue's 120 s limit and the whole ``tariffs`` run stopped). Budgets of the at-scale
+methods are counts of coalitions and rounds (``model.fairness.tariffs_at_scale.ScaleBudget``), never seconds."""
 
 _WORKER: dict[str, Any] = {}
 
@@ -35,7 +42,8 @@ def _model(instance: CatalogueInstance, threads: int | None = 1) -> CatalogueMod
     model = _WORKER.get("model")
     if model is None or _WORKER.get("instance") is not instance:
         model = CatalogueModel(instance, threads=threads)
-        model.use_direct_updates()
+        model.solver.config.time_limit = ORACLE_TIME_LIMIT_SECONDS
+        model.use_direct_updates()  # sends the options, the time limit included, to the HiGHS model
         _WORKER["model"] = model
         _WORKER["instance"] = instance  # kept alive: identity is the key
     return model
@@ -56,7 +64,7 @@ def _solve_with(model: CatalogueModel, masks: Sequence[int]) -> list[tuple[int, 
         if outcome.status == "infeasible":
             raise InfeasibleError(f"coalition {{{', '.join(names)}}}: no feasible service catalogue")
         if outcome.status != "optimal":
-            raise RuntimeError(f"coalition {{{', '.join(names)}}}: {outcome.message}")
+            raise UserError(f"coalition {{{', '.join(names)}}}: {outcome.message}")
         out.append((mask, round(outcome.cost_gbp, PENNY)))
     return out
 
