@@ -11,7 +11,14 @@ augmented assignment reversed, a returned value replaced by ``None``), the funct
 line numbers and its ``__code__`` replaced, so every caller sees the mutant (including ``from module import f``).
 Caches (``functools`` ``cache_clear``) of the model modules are cleared before each run. A mutant is KILLED when the
 mapped tests fail (an exception or a timeout counts), SURVIVES when they pass; a mutant that cannot be compiled onto
-the function (changed closure variables) is skipped and reported. ``EQUIVALENT`` lists survivors that cannot change
+the function (changed closure variables) is skipped and reported.
+
+Each mutant's tests run in a FORKED child of the module's process (``_run_forked``): the child inherits the imported
+modules (a fork costs milliseconds, not the seconds of a fresh interpreter), applies the mutant, runs the tests and
+exits with their verdict. A mutant that kills its process (HiGHS aborting on a malformed LP, a segfault,
+``os._exit``) therefore ends only that child: it is counted as killed ("crash" column) and the run resumes with the
+next mutant. The module's process never runs the tests itself, so it never starts HiGHS's worker threads before a
+fork; it stays single-threaded (checked). ``EQUIVALENT`` lists survivors that cannot change
 any result, with the reason; the score is killed / (mutants - equivalent).
 
 Usage: ``python tools/mutation.py [--module kpis ...] [--list] [--timeout SECONDS]`` (``make mutation``).
@@ -28,11 +35,13 @@ import importlib
 import inspect
 import io
 import json
+import os
 import resource
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -522,10 +531,14 @@ def _alarm(signum: int, frame: Any) -> None:
 
 
 TIMEOUTS = [0]  # mutants killed by the timeout (reported: a kill, but one worth a look)
+CRASHES = [0]  # mutants killed by ending their process (abort, segfault, os._exit): a kill
+
+# exit codes of a forked child (any other code, or a signal, is a crash)
+_PASSED, _FAILED, _TIMED_OUT = 0, 1, 3
 
 
-def _tests_pass(tests: tuple[str, ...], timeout: float) -> bool:
-    """Run the tests in this process, quietly; True if all passed in time.
+def _tests_pass(tests: tuple[str, ...], timeout: float) -> bool | None:
+    """Run the tests in this process, quietly; True if all passed in time, False if one failed, None on a timeout.
 
     The timeout is in CPU seconds of this process (``ITIMER_PROF``), not wall-clock seconds, so a machine busy with
     other work does not turn a slow but passing test run into a kill."""
@@ -536,11 +549,58 @@ def _tests_pass(tests: tuple[str, ...], timeout: float) -> bool:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             code = pytest.main([*tests, "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-W", "ignore"])
     except _Timeout:
-        TIMEOUTS[0] += 1
-        return False
+        return None
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
     return code == 0
+
+
+def _run_forked(
+    tests: tuple[str, ...], timeout: float, function: FunctionType | None = None, code: CodeType | None = None
+) -> str:
+    """Run ``tests`` in a forked child (with ``function.__code__ = code`` there only): "passed", "failed",
+    "timeout" or "crash" (the child died by a signal or exited with an unexpected code).
+
+    The child's CPU timeout is ``timeout``; a child that neither finishes nor uses CPU (a deadlock) is killed after
+    ``10 x timeout`` wall-clock seconds and counted as a timeout."""
+    if not _single_threaded():
+        raise SystemExit("mutation: this process runs threads; forking it could deadlock (run the tool as a script)")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns, whatever happens
+        verdict = _FAILED
+        try:
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort leaves no core file behind
+            if function is not None and code is not None:
+                function.__code__ = code
+            passed = _tests_pass(tests, timeout)
+            verdict = _TIMED_OUT if passed is None else (_PASSED if passed else _FAILED)
+        except BaseException:  # noqa: BLE001 - any escape from the tests is a failure of the tests
+            verdict = _FAILED
+        finally:
+            os._exit(verdict)
+    deadline = time.monotonic() + 10 * timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return "timeout"
+        time.sleep(0.02)
+    if os.WIFEXITED(status):
+        return {_PASSED: "passed", _FAILED: "failed", _TIMED_OUT: "timeout"}.get(os.WEXITSTATUS(status), "crash")
+    return "crash"
+
+
+def _single_threaded() -> bool:
+    """True when only this thread runs (native threads counted through /proc where it exists)."""
+    if threading.active_count() > 1:
+        return False
+    tasks = Path("/proc/self/task")
+    return not tasks.exists() or len(list(tasks.iterdir())) == 1
 
 
 @dataclass
@@ -568,7 +628,7 @@ def run_target(
         if key.startswith(f"{name}:") and key not in known:
             print(f"  STALE equivalent key (no such mutant any more; re-check it): {key}", flush=True)
     for tests in dict.fromkeys(target.tests_for(f) for f in functions):
-        if not _tests_pass(tests, timeout * 5):
+        if _run_forked(tests, timeout * 5) != "passed":
             raise SystemExit(f"{name}: the mapped tests fail WITHOUT any mutant: {' '.join(tests)}")
     for qualname in functions:
         function = _resolve(module, qualname)
@@ -581,19 +641,23 @@ def run_target(
             apply(list(ast.walk(tree))[index])
             key = f"{name}:{qualname}:{description}"
             try:
-                function.__code__ = _compile(tree, function)
+                code = _compile(tree, function)
+                function.__code__ = code  # only to check it fits (closure variables); the child applies it
             except (ValueError, SyntaxError, LookupError, TypeError):
                 outcomes.append(Outcome(name, qualname, description, "skipped"))
                 continue
-            try:
-                passed = _tests_pass(target.tests_for(qualname), timeout)
             finally:
                 function.__code__ = original
-                gc.collect()
+            result = _run_forked(target.tests_for(qualname), timeout, function, code)
+            gc.collect()
+            TIMEOUTS[0] += result == "timeout"
+            CRASHES[0] += result == "crash"
+            passed = result == "passed"
             status = "equivalent" if passed and key in EQUIVALENT else ("survived" if passed else "killed")
             outcomes.append(Outcome(name, qualname, description, status))
-            if verbose or status == "survived":
-                print(f"  {status:10s} {qualname} {description}", flush=True)
+            if verbose or status == "survived" or result == "crash":
+                note = " (crash: the child process died)" if result == "crash" else ""
+                print(f"  {status:10s} {qualname} {description}{note}", flush=True)
         mine = [o.status for o in outcomes if o.function == qualname]
         counts = ", ".join(f"{mine.count(s)} {s}" for s in ("killed", "survived", "equivalent", "skipped"))
         print(f"  -- {qualname}: {len(mine)} mutants: {counts}", flush=True)  # a partial run still tells something
@@ -615,7 +679,16 @@ def _child(name: str, timeout: float, verbose: bool, only: list[str] | None = No
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     seconds = time.perf_counter() - start
     print(
-        json.dumps({"total": len(outcomes), **counts, "timeouts": TIMEOUTS[0], "seconds": seconds, "peak_mb": peak_mb})
+        json.dumps(
+            {
+                "total": len(outcomes),
+                **counts,
+                "timeouts": TIMEOUTS[0],
+                "crashes": CRASHES[0],
+                "seconds": seconds,
+                "peak_mb": peak_mb,
+            }
+        )
     )
     return 0
 
@@ -666,12 +739,12 @@ def main(argv: list[str] | None = None) -> int:
         score = result["killed"] / scored if scored else float("nan")
         rows.append((name, result, score))
     print()
-    header = f"{'module':12s} {'mutants':>7s} {'killed':>6s} {'(by timeout)':>12s} {'surv.':>5s} {'equiv.':>6s}"
-    print(f"{header} {'skip':>4s} {'score':>6s} time")
+    header = f"{'module':12s} {'mutants':>7s} {'killed':>6s} {'(by timeout)':>12s} {'(crash)':>7s} {'surv.':>5s}"
+    print(f"{header} {'equiv.':>6s} {'skip':>4s} {'score':>6s} time")
     for name, r, score in rows:
         print(
-            f"{name:12s} {r['total']:7d} {r['killed']:6d} {r['timeouts']:12d} {r['survived']:5d} {r['equivalent']:6d} "
-            f"{r['skipped']:4d} {score:6.1%} {r['seconds']:.0f}s"
+            f"{name:12s} {r['total']:7d} {r['killed']:6d} {r['timeouts']:12d} {r.get('crashes', 0):7d} "
+            f"{r['survived']:5d} {r['equivalent']:6d} {r['skipped']:4d} {score:6.1%} {r['seconds']:.0f}s"
         )
     return 0
 
