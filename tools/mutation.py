@@ -21,7 +21,8 @@ next mutant. The module's process never runs the tests itself, so it never start
 fork; it stays single-threaded (checked). ``EQUIVALENT`` lists survivors that cannot change
 any result, with the reason; the score is killed / (mutants - equivalent).
 
-Usage: ``python tools/mutation.py [--module kpis ...] [--list] [--timeout SECONDS]`` (``make mutation``).
+Usage: ``python tools/mutation.py [--module kpis ...] [--function f ...] [--mutant KEY ...] [--list] [--timeout S]``
+(``make mutation``; keys as printed by ``--list``).
 """
 
 from __future__ import annotations
@@ -101,7 +102,12 @@ _GAMES_TESTS = (
     "tests/test_whole_module_mutants.py::test_core_tolerance_is_relative_to_the_largest_cost",
     "tests/test_whole_module_mutants.py::test_core_check_of_a_one_player_game",
 )
-_GAMES_LP_TESTS = (*_GAMES_TESTS, "tests/test_games_properties.py")
+_GAMES_LP_TESTS = (
+    *_GAMES_TESTS,
+    "tests/test_games_properties.py",
+    "tests/test_games_errors.py::test_one_player_game",
+    "tests/test_measured_mutants.py",
+)
 _ABSENCE_TESTS = (
     "tests/test_forced_absence.py",
     "tests/test_mutation_survivors.py",
@@ -114,7 +120,13 @@ _ABSENCE_TESTS = (
     "tests/test_whole_module_mutants.py::test_the_first_person_in_post_starts_in_the_sickness_steady_state",
     "tests/test_whole_module_mutants.py::test_a_forced_sickness_from_day_0_is_long_term_sickness_from_day_0",
 )
-_TIMELINE_TESTS = (*_ABSENCE_TESTS, "tests/test_simulation_absence.py", "-m", "not slow")
+_TIMELINE_TESTS = (
+    *_ABSENCE_TESTS,
+    "tests/test_measured_mutants.py",
+    "tests/test_simulation_absence.py",
+    "-m",
+    "not slow",
+)
 _DEMAND_TESTS = ("tests/test_demand_arrivals.py", "tests/test_mutation_survivors.py")
 _KPI_TESTS = (
     "tests/test_money_terms.py",
@@ -596,11 +608,9 @@ def _run_forked(
 
 
 def _single_threaded() -> bool:
-    """True when only this thread runs (native threads counted through /proc where it exists)."""
-    if threading.active_count() > 1:
-        return False
-    tasks = Path("/proc/self/task")
-    return not tasks.exists() or len(list(tasks.iterdir())) == 1
+    """True when only this Python thread runs. Native threads are not counted: numpy's BLAS pool is fork-safe (and
+    ``main`` starts the module's process with one BLAS thread); HiGHS's pool is not, and this process never solves."""
+    return threading.active_count() == 1
 
 
 @dataclass
@@ -612,7 +622,12 @@ class Outcome:
 
 
 def run_target(
-    name: str, target: Target, timeout: float, verbose: bool, only: list[str] | None = None
+    name: str,
+    target: Target,
+    timeout: float,
+    verbose: bool,
+    only: list[str] | None = None,
+    mutants: list[str] | None = None,
 ) -> list[Outcome]:
     """Every mutant of every function of ``target`` (or of the functions ``only``), one at a time; the original code
     restored after each."""
@@ -640,6 +655,8 @@ def run_target(
             description, apply, index = list(_mutations(tree))[number]
             apply(list(ast.walk(tree))[index])
             key = f"{name}:{qualname}:{description}"
+            if mutants and key not in mutants:
+                continue
             try:
                 code = _compile(tree, function)
                 function.__code__ = code  # only to check it fits (closure variables); the child applies it
@@ -667,14 +684,16 @@ def run_target(
 MEMORY_LIMIT_BYTES = 6 * 1024**3
 
 
-def _child(name: str, timeout: float, verbose: bool, only: list[str] | None = None) -> int:
+def _child(
+    name: str, timeout: float, verbose: bool, only: list[str] | None = None, mutants: list[str] | None = None
+) -> int:
     """Run one module's mutants in this process and print its counts as the last line (JSON).
 
     The address space is capped (``MEMORY_LIMIT_BYTES``): a mutated rate can ask for billions of arrivals, and on a
     shared machine the MemoryError it then raises (a kill) is far better than the kernel's out-of-memory killer."""
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
     start = time.perf_counter()
-    outcomes = run_target(name, TARGETS[name], timeout, verbose, only)
+    outcomes = run_target(name, TARGETS[name], timeout, verbose, only, mutants)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("killed", "survived", "equivalent", "skipped")}
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     seconds = time.perf_counter() - start
@@ -700,11 +719,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the mutants without running them")
     parser.add_argument("--verbose", action="store_true", help="print every mutant's outcome")
     parser.add_argument("--function", action="append", help="only these functions of the module(s) (repeatable)")
+    parser.add_argument(
+        "--mutant", action="append", help="only these mutants, keyed as in --list (repeatable; re-checks survivors)"
+    )
     parser.add_argument("--child", choices=sorted(TARGETS), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     if args.child:
-        return _child(args.child, args.timeout, args.verbose, args.function)
+        return _child(args.child, args.timeout, args.verbose, args.function, args.mutant)
     names = args.module or list(TARGETS)
     if args.list:
         for name in names:
@@ -721,8 +743,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {name}: {', '.join(TARGETS[name].functions)}", flush=True)
         command = [sys.executable, __file__, "--child", name, "--timeout", str(args.timeout)]
         command += [f"--function={f}" for f in args.function or ()]
+        command += [f"--mutant={m}" for m in args.mutant or ()]
+        # one BLAS thread: no oversubscription of a shared machine, and nothing but this thread when forking
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
         child = subprocess.Popen(
-            command + ["--verbose"] * args.verbose, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+            command + ["--verbose"] * args.verbose,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=env,
         )
         assert child.stdout is not None and child.stderr is not None
         lines = []
