@@ -170,3 +170,44 @@ def test_core_solvers_of_a_one_player_game() -> None:
     closest = closest_core_allocation(game, {"solo": 40.0})
     assert closest.to_dict() == {"solo": 42.0}
     assert closest.info == {"core_empty": False, "epsilon": 0.0, "max_deviation": 2.0, "deviations": [2.0]}
+
+
+def test_core_emptiness_tolerance_is_relative_to_the_largest_cost() -> None:
+    """The game of test_games_hand's empty-core case: c(A, B, C) = 4, 5, 6; pairs 6, 7, 8; c(N) = 12. The three
+    pairs' excesses sum to 2 x 12 - 21 = 3, so the least-core value is 1 (at (3, 4, 5)). The tolerance is relative
+    to the largest cost, 12: with tol 0.1 the core counts as non-empty (1 <= 1.2), with tol 0.05 not (1 > 0.6)."""
+    game = CostGame.from_table({"A": 4, "B": 5, "C": 6, "A+B": 6, "A+C": 7, "B+C": 8, "A+B+C": 12})
+    assert least_core_epsilon(game) == pytest.approx(1.0, abs=1e-9)
+    assert core_is_nonempty(game, tol=0.1)
+    assert not core_is_nonempty(game, tol=0.05)
+
+
+SYMMETRIC_3 = {"A": 10, "B": 10, "C": 10, "A+B": 16, "A+C": 16, "B+C": 16, "A+B+C": 21}
+
+
+def test_closest_core_stops_when_one_player_is_left() -> None:
+    """Core of SYMMETRIC_3: x_i <= 10 and x_i + x_j <= 16, i.e. 5 <= x_i <= 10, with sum 21. Reference (2, 4, 15).
+    Stage 1: C must come down to 10, a deviation of 5; A and B can stay within 5 of their references with slack
+    (e.g. 5.5 each), so only C's row has a dual: C = 15 - 5 = 10. Stage 2: x_A + x_B = 11 and x_A, x_B <= 16 - 10
+    = 6, so x_A >= 5 and A deviates by at least 3: x_A = 5, x_B = 6 (deviation 2, slack): only A is fixed. One
+    player (B) is left: it takes 21 - 10 - 5 = 6 without another stage. Deviations [5, 3]."""
+    game = CostGame.from_table(SYMMETRIC_3)
+    closest = closest_core_allocation(game, {"A": 2.0, "B": 4.0, "C": 15.0})
+    assert closest.to_dict() == pytest.approx({"A": 5.0, "B": 6.0, "C": 10.0}, abs=1e-9)
+    assert closest.info["deviations"] == pytest.approx([5.0, 3.0], abs=1e-9)
+    assert closest.info["max_deviation"] == pytest.approx(5.0, abs=1e-9)
+    assert closest.info["core_empty"] is False and closest.info["epsilon"] == 0.0
+
+
+def test_closest_core_fixes_every_tied_player_in_one_stage() -> None:
+    """Four players, c(S) = 10 |S| for |S| <= 3 and c(N) = 24: the core is x_i <= 10 (pairs and triples are
+    looser), sum 24. Reference (0, 0, 0, 24). Stage 1: D must come down to 10 (deviation 14); A, B, C share 14
+    with slack (14/3 each): only D is fixed. Stage 2: A, B, C share 14 as close to 0 as possible: 14/3 each, the
+    three deviation rows tight with equal duals 1/3 (each player's column: dual = the efficiency dual), all fixed
+    at once. Deviations [14, 14/3]: fixing one tied player at a time would repeat 14/3."""
+    players = ["A", "B", "C", "D"]
+    game = CostGame(players, [24.0 if m == 15 else 10.0 * bin(m).count("1") for m in range(16)])
+    closest = closest_core_allocation(game, {"A": 0.0, "B": 0.0, "C": 0.0, "D": 24.0})
+    third = 14.0 / 3.0
+    assert closest.to_dict() == pytest.approx({"A": third, "B": third, "C": third, "D": 10.0}, abs=1e-9)
+    assert closest.info["deviations"] == pytest.approx([14.0, third], abs=1e-9)
