@@ -1,8 +1,9 @@
 """tools/mutation.py survives a mutant that kills its process.
 
-A tiny fake module: ``guarded(x)`` aborts the process (``os.abort``, as HiGHS does on a fatal error) when ``x < 0``
-and returns ``x + 1`` otherwise; its test checks ``guarded(0) == 1`` and ``guarded(2) == 3``. Its five mutants, by
-hand: ``Lt -> LtE`` and ``0 -> 1`` in the guard make ``guarded(0)`` abort (two crashes); ``Add -> Sub``,
+A tiny fake module: ``guarded(x, limit=0)`` aborts the process (``os.abort``, as HiGHS does on a fatal error) when
+``x < limit`` and returns ``x + 1`` otherwise; its test checks ``guarded(0) == 1`` and ``guarded(2) == 3``. Its five
+mutants, by hand: ``Lt -> LtE`` in the guard and ``0 -> 1`` in the default make ``guarded(0)`` abort (two crashes;
+the default's mutant is applied through ``__defaults__``, not ``__code__``); ``Add -> Sub``,
 ``1 -> 2`` and ``return None`` give wrong values (three plain kills). The tool must report exactly that and go on
 to the second function after the crashes: a tool that ran every mutant in one process would lose the run.
 """
@@ -21,8 +22,8 @@ FAKE = """
 import os
 
 
-def guarded(x):
-    if x < 0:
+def guarded(x, limit=0):
+    if x < limit:
         os.abort()
     return x + 1
 
@@ -82,7 +83,7 @@ def test_a_mutant_that_kills_its_process_is_a_crash_and_the_run_goes_on(tmp_path
             "exits line +1:7 Eq -> NotEq (crash: the child process died)",
             "exits line +1:12 0 -> 1 (crash: the child process died)",
             "guarded line +1:7 Lt -> LtE (crash: the child process died)",
-            "guarded line +1:11 0 -> 1 (crash: the child process died)",
+            "guarded line +0:21 0 -> 1 (crash: the child process died)",
         ]
     )
     assert "-- exits: 4 mutants: 4 killed" in run.stdout  # the second function ran after the first one's crashes

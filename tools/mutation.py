@@ -11,7 +11,9 @@ augmented assignment reversed, a returned value replaced by ``None``), the funct
 line numbers and its ``__code__`` replaced, so every caller sees the mutant (including ``from module import f``).
 Caches (``functools`` ``cache_clear``) of the model modules are cleared before each run. A mutant is KILLED when the
 mapped tests fail (an exception or a timeout counts), SURVIVES when they pass; a mutant that cannot be compiled onto
-the function (changed closure variables) is skipped and reported.
+the function (changed closure variables) is skipped and reported. A mutant of a default argument value is applied
+to ``__defaults__``/``__kwdefaults__`` (a default is not part of ``__code__``: before the third pass such mutants
+were silently not applied, so they always "survived").
 
 Each mutant's tests run in a FORKED child of the module's process (``_run_forked``): the child inherits the imported
 modules (a fork costs milliseconds, not the seconds of a fresh interpreter), applies the mutant, runs the tests and
@@ -414,6 +416,9 @@ EQUIVALENT: dict[str, str] = {
     "solutions:_lexicographic_closest:line +36:11 LtE -> Lt": "level = max(t, 0) is 0.0 when the reference is feasible",
     "solutions:_lexicographic_closest:line +27:23 1 -> 2": "a stage more allowed: n - 1 are always enough (as above)",
     "solutions:_lexicographic_closest:line +36:20 1e-12 -> 1.5e-12": "in practice: the zero test of a level >= 0",
+    "solutions:_lexicographic_closest:line +45:36 GtE -> Gt": "at a level > 0 a player's up and down duals never tie",
+    "solutions:_lexicographic_closest:line +41:37 Gt -> GtE": "exact float equality of a dual with DUAL_TOL",
+    "solutions:_lexicographic_closest:line +41:57 Gt -> GtE": "exact float equality of a dual with DUAL_TOL",
     "absence:sickness_spans:line +11:7 LtE -> Lt": "zero rates: thinning keeps no candidate (W < 0 never): same empty",
     "absence:sickness_spans:line +20:10 Lt -> LtE": "exact float equality of a continuous onset with the horizon",
     "absence:sickness_spans:line +23:18 Lt -> LtE": "exact float equality of a uniform draw with a threshold",
@@ -595,11 +600,34 @@ def _tests_pass(tests: tuple[str, ...], timeout: float) -> bool | None:
     return code == 0
 
 
+def _defaults(tree: ast.Module, function: FunctionType) -> tuple[tuple[Any, ...] | None, dict[str, Any] | None]:
+    """The (mutated) tree's default argument values, evaluated in the function's module: a default lives in
+    ``__defaults__``/``__kwdefaults__``, not in ``__code__``, so a mutant of a default must be applied there."""
+    definition = tree.body[0]
+    assert isinstance(definition, ast.FunctionDef)
+
+    def value(node: ast.expr) -> Any:
+        expression = ast.fix_missing_locations(ast.Expression(copy.deepcopy(node)))
+        return eval(compile(expression, function.__code__.co_filename, "eval"), function.__globals__)  # noqa: S307
+
+    positional = tuple(value(node) for node in definition.args.defaults)
+    keyword = {
+        arg.arg: value(node)
+        for arg, node in zip(definition.args.kwonlyargs, definition.args.kw_defaults, strict=True)
+        if node is not None
+    }
+    return positional or None, keyword or None
+
+
 def _run_forked(
-    tests: tuple[str, ...], timeout: float, function: FunctionType | None = None, code: CodeType | None = None
+    tests: tuple[str, ...],
+    timeout: float,
+    function: FunctionType | None = None,
+    code: CodeType | None = None,
+    defaults: tuple[tuple[Any, ...] | None, dict[str, Any] | None] | None = None,
 ) -> str:
-    """Run ``tests`` in a forked child (with ``function.__code__ = code`` there only): "passed", "failed",
-    "timeout" or "crash" (the child died by a signal or exited with an unexpected code).
+    """Run ``tests`` in a forked child (with ``function.__code__ = code`` and its ``defaults`` there only):
+    "passed", "failed", "timeout" or "crash" (the child died by a signal or exited with an unexpected code).
 
     The child's CPU timeout is ``timeout``; a child that neither finishes nor uses CPU (a deadlock) is killed after
     ``10 x timeout`` wall-clock seconds and counted as a timeout."""
@@ -614,6 +642,8 @@ def _run_forked(
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort leaves no core file behind
             if function is not None and code is not None:
                 function.__code__ = code
+                if defaults is not None:
+                    function.__defaults__, function.__kwdefaults__ = defaults
             passed = _tests_pass(tests, timeout)
             verdict = _TIMED_OUT if passed is None else (_PASSED if passed else _FAILED)
         except BaseException:  # noqa: BLE001 - any escape from the tests is a failure of the tests
@@ -688,12 +718,13 @@ def run_target(
             try:
                 code = _compile(tree, function)
                 function.__code__ = code  # only to check it fits (closure variables); the child applies it
-            except (ValueError, SyntaxError, LookupError, TypeError):
+                defaults = _defaults(tree, function)
+            except (ValueError, SyntaxError, LookupError, TypeError, NameError):
                 outcomes.append(Outcome(name, qualname, description, "skipped"))
                 continue
             finally:
                 function.__code__ = original
-            result = _run_forked(target.tests_for(qualname), timeout, function, code)
+            result = _run_forked(target.tests_for(qualname), timeout, function, code, defaults)
             gc.collect()
             TIMEOUTS[0] += result == "timeout"
             CRASHES[0] += result == "crash"
