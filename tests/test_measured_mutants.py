@@ -211,3 +211,17 @@ def test_closest_core_fixes_every_tied_player_in_one_stage() -> None:
     third = 14.0 / 3.0
     assert closest.to_dict() == pytest.approx({"A": third, "B": third, "C": third, "D": 10.0}, abs=1e-9)
     assert closest.info["deviations"] == pytest.approx([14.0, third], abs=1e-9)
+
+
+def test_closest_core_calls_the_core_empty_relative_to_the_largest_cost() -> None:
+    """Symmetric three players, c({i}) = 10, pairs p, c(N) = 21: the pairs' excesses sum to 42 - 3p, so the
+    least-core value is 14 - p (singles are at -3). The core counts as empty when that exceeds 1e-9 x the largest
+    cost (21), 2.1e-8: p = 14 - 1e-8 gives 1e-8 (non-empty, no note), p = 14 - 1e-6 gives 1e-6 (empty, noted)."""
+    reference = {"A": 7.0, "B": 7.0, "C": 7.0}
+    for gap, empty in ((1e-8, False), (1e-6, True)):
+        pair = 14.0 - gap
+        game = CostGame.from_table({**SYMMETRIC_3, "A+B": pair, "A+C": pair, "B+C": pair})
+        assert least_core_epsilon(game) == pytest.approx(gap, abs=1e-12)
+        closest = closest_core_allocation(game, reference)
+        assert closest.info["core_empty"] is empty
+        assert bool(closest.notes) is empty
