@@ -422,6 +422,7 @@ EQUIVALENT: dict[str, str] = {
     "solutions:_lexicographic_closest:line +40:63 2 -> 3": "a slice past the end of the duals stops at their end",
     "solutions:least_core:line +10:49 2 -> 3": "costs[1:3] of a one-player game (2 entries) is costs[1:2]",
     "solutions:closest_core_allocation:line +12:12 Gt -> GtE": "exact float equality of the LP's epsilon with the tolerance",
+    "solutions:closest_core_allocation:line +21:40 2 -> 3": "costs[1:3] of a one-player game (2 entries) is costs[1:2]",
     "absence:sickness_spans:line +11:7 LtE -> Lt": "zero rates: thinning keeps no candidate (W < 0 never): same empty",
     "absence:sickness_spans:line +20:10 Lt -> LtE": "exact float equality of a continuous onset with the horizon",
     "absence:sickness_spans:line +23:18 Lt -> LtE": "exact float equality of a uniform draw with a threshold",
