@@ -22,6 +22,7 @@ from model.fairness import (
     prenucleolus,
 )
 from model.fairness.games import EmptyImputationSetError, random_subadditive_game
+from model.optimisation import queueing
 from model.scenario import Absence
 from model.simulation.absence import scheduled_to_real, sickness_episode_rates, sickness_spans
 
@@ -225,3 +226,16 @@ def test_closest_core_calls_the_core_empty_relative_to_the_largest_cost() -> Non
         closest = closest_core_allocation(game, reference)
         assert closest.info["core_empty"] is empty
         assert bool(closest.notes) is empty
+
+
+def test_queue_inputs_are_checked_at_their_boundaries() -> None:
+    """M/M/c inputs: servers a positive whole number (0 and 2.5 rejected, each alone), arrivals >= 0 (0 is an idle
+    queue: P(wait) = 0), service rate > 0 (0 rejected). The square-root rule's default quality is 1:
+    ceil(100 + 1 x sqrt(100)) = 110 (1.5 would give 115)."""
+    for servers in (0, 2.5):
+        with pytest.raises(ValueError, match="servers"):
+            queueing.mmc_prob_wait(servers, 1.0, 1.0)
+    assert queueing.mmc_prob_wait(1, 0.0, 1.0) == 0.0
+    with pytest.raises(ValueError, match="service_rate"):
+        queueing.mmc_prob_wait(1, 0.5, 0.0)
+    assert queueing.square_root_staffing(100.0) == 110

@@ -271,7 +271,11 @@ TARGETS: dict[str, Target] = {
             "min_servers_for_wait",
             "max_arrival_rate",
         ),
-        ("tests/test_queueing.py", "tests/test_mutation_survivors.py"),
+        (
+            "tests/test_queueing.py",
+            "tests/test_mutation_survivors.py",
+            "tests/test_measured_mutants.py::test_queue_inputs_are_checked_at_their_boundaries",
+        ),
     ),
     "calibration": Target(
         "model.optimisation.calibration",
