@@ -11,10 +11,20 @@ augmented assignment reversed, a returned value replaced by ``None``), the funct
 line numbers and its ``__code__`` replaced, so every caller sees the mutant (including ``from module import f``).
 Caches (``functools`` ``cache_clear``) of the model modules are cleared before each run. A mutant is KILLED when the
 mapped tests fail (an exception or a timeout counts), SURVIVES when they pass; a mutant that cannot be compiled onto
-the function (changed closure variables) is skipped and reported. ``EQUIVALENT`` lists survivors that cannot change
+the function (changed closure variables) is skipped and reported. A mutant of a default argument value is applied
+to ``__defaults__``/``__kwdefaults__`` (a default is not part of ``__code__``: before the third pass such mutants
+were silently not applied, so they always "survived").
+
+Each mutant's tests run in a FORKED child of the module's process (``_run_forked``): the child inherits the imported
+modules (a fork costs milliseconds, not the seconds of a fresh interpreter), applies the mutant, runs the tests and
+exits with their verdict. A mutant that kills its process (HiGHS aborting on a malformed LP, a segfault,
+``os._exit``) therefore ends only that child: it is counted as killed ("crash" column) and the run resumes with the
+next mutant. The module's process never runs the tests itself, so it never starts HiGHS's worker threads before a
+fork; it stays single-threaded (checked). ``EQUIVALENT`` lists survivors that cannot change
 any result, with the reason; the score is killed / (mutants - equivalent).
 
-Usage: ``python tools/mutation.py [--module kpis ...] [--list] [--timeout SECONDS]`` (``make mutation``).
+Usage: ``python tools/mutation.py [--module kpis ...] [--function f ...] [--mutant KEY ...] [--list] [--timeout S]``
+(``make mutation``; keys as printed by ``--list``).
 """
 
 from __future__ import annotations
@@ -28,11 +38,13 @@ import importlib
 import inspect
 import io
 import json
+import os
 import resource
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -92,7 +104,12 @@ _GAMES_TESTS = (
     "tests/test_whole_module_mutants.py::test_core_tolerance_is_relative_to_the_largest_cost",
     "tests/test_whole_module_mutants.py::test_core_check_of_a_one_player_game",
 )
-_GAMES_LP_TESTS = (*_GAMES_TESTS, "tests/test_games_properties.py")
+_GAMES_LP_TESTS = (
+    *_GAMES_TESTS,
+    "tests/test_games_properties.py",
+    "tests/test_games_errors.py::test_one_player_game",
+    "tests/test_measured_mutants.py",
+)
 _ABSENCE_TESTS = (
     "tests/test_forced_absence.py",
     "tests/test_mutation_survivors.py",
@@ -105,7 +122,13 @@ _ABSENCE_TESTS = (
     "tests/test_whole_module_mutants.py::test_the_first_person_in_post_starts_in_the_sickness_steady_state",
     "tests/test_whole_module_mutants.py::test_a_forced_sickness_from_day_0_is_long_term_sickness_from_day_0",
 )
-_TIMELINE_TESTS = (*_ABSENCE_TESTS, "tests/test_simulation_absence.py", "-m", "not slow")
+_TIMELINE_TESTS = (
+    *_ABSENCE_TESTS,
+    "tests/test_measured_mutants.py",
+    "tests/test_simulation_absence.py",
+    "-m",
+    "not slow",
+)
 _DEMAND_TESTS = ("tests/test_demand_arrivals.py", "tests/test_mutation_survivors.py")
 _KPI_TESTS = (
     "tests/test_money_terms.py",
@@ -248,7 +271,11 @@ TARGETS: dict[str, Target] = {
             "min_servers_for_wait",
             "max_arrival_rate",
         ),
-        ("tests/test_queueing.py", "tests/test_mutation_survivors.py"),
+        (
+            "tests/test_queueing.py",
+            "tests/test_mutation_survivors.py",
+            "tests/test_measured_mutants.py::test_queue_inputs_are_checked_at_their_boundaries",
+        ),
     ),
     "calibration": Target(
         "model.optimisation.calibration",
@@ -371,6 +398,41 @@ EQUIVALENT: dict[str, str] = {
     "queueing:max_arrival_rate:line +23:23 Mult -> Div": "bisection tolerance: a tighter stop, same answer",
     "queueing:max_arrival_rate:line +23:35 max -> min": "bisection tolerance: a tighter stop, same answer",
     "queueing:max_arrival_rate:line +23:39 1.0 -> 1.5": "bisection tolerance: moves the answer < 2e-10",
+    # third pass: the games' LP solvers and the sickness clock, measured once the tool survived a crashing mutant
+    "solutions:_pass_lp:line +34:25 0 -> 1": "every caller's t column is -weight, weight >= 1: no entry is 0 or 1",
+    "solutions:_row_space:line +3:22 Gt -> GtE": "exact float equality of a singular value with the rank tolerance",
+    "solutions:_row_space:line +3:33 Mult -> Div": "in practice: rank tolerance (0/1 rows: rounding-level or O(1) values)",
+    "solutions:_row_space:line +3:33 1e-09 -> 1.5000000000000002e-09": "in practice: rank tolerance (as above)",
+    "solutions:_row_space:line +3:40 max -> min": "in practice: rank tolerance (as above; s_max >= sqrt(2))",
+    "solutions:_row_space:line +3:44 1.0 -> 1.5": "in practice: rank tolerance (as above)",
+    "solutions:_sequential_nucleolus:line +6:41 2 -> 3": "costs[1:3] of a one-player game (2 entries) is costs[1:2]",
+    "solutions:_sequential_nucleolus:line +14:14 1.0 -> 1.5": "in practice: objective x 1.5 scales every dual x 1.5",
+    "solutions:_sequential_nucleolus:line +23:10 Lt -> LtE": "the loop ends through the break at rank n; rank < n before",
+    "solutions:_sequential_nucleolus:line +28:32 Gt -> GtE": "exact float equality of a dual with DUAL_TOL",
+    "solutions:_sequential_nucleolus:line +29:26 0 -> 1": "one dual above DUAL_TOL: argmax picks that same row",
+    "solutions:_sequential_nucleolus:line +39:11 GtE -> Gt": "at rank n every free row is determined and the loop ends",
+    "solutions:_sequential_nucleolus:line +45:32 Lt -> LtE": "exact float equality of a residual with 1e-9",
+    "solutions:_sequential_nucleolus:line +45:67 1e-09 -> 1.5000000000000002e-09": "in practice: span tolerance",
+    "solutions:least_core_epsilon:line +14:14 1.0 -> 1.5": "the value returned is t, not the objective: same optimum",
+    "solutions:core_is_nonempty:line +2:11 LtE -> Lt": "exact float equality of the LP's epsilon with the tolerance",
+    "solutions:_lexicographic_closest:line +21:14 1.0 -> 1.5": "in practice: objective x 1.5 scales every dual x 1.5",
+    "solutions:_lexicographic_closest:line +27:19 Add -> Sub": "n - 1 stages suffice: each fixes >= 1, stop at 1 free",
+    "solutions:_lexicographic_closest:line +36:11 LtE -> Lt": "level = max(t, 0) is 0.0 when the reference is feasible",
+    "solutions:_lexicographic_closest:line +27:23 1 -> 2": "a stage more allowed: n - 1 are always enough (as above)",
+    "solutions:_lexicographic_closest:line +36:20 1e-12 -> 1.5e-12": "in practice: the zero test of a level >= 0",
+    "solutions:_lexicographic_closest:line +45:36 GtE -> Gt": "at a level > 0 a player's up and down duals never tie",
+    "solutions:_lexicographic_closest:line +41:37 Gt -> GtE": "exact float equality of a dual with DUAL_TOL",
+    "solutions:_lexicographic_closest:line +41:57 Gt -> GtE": "exact float equality of a dual with DUAL_TOL",
+    "solutions:_lexicographic_closest:line +40:63 2 -> 3": "a slice past the end of the duals stops at their end",
+    "solutions:least_core:line +10:49 2 -> 3": "costs[1:3] of a one-player game (2 entries) is costs[1:2]",
+    "solutions:closest_core_allocation:line +12:12 Gt -> GtE": "exact float equality of the LP's epsilon with the tolerance",
+    "solutions:closest_core_allocation:line +21:40 2 -> 3": "costs[1:3] of a one-player game (2 entries) is costs[1:2]",
+    "absence:sickness_spans:line +11:7 LtE -> Lt": "zero rates: thinning keeps no candidate (W < 0 never): same empty",
+    "absence:sickness_spans:line +20:10 Lt -> LtE": "exact float equality of a continuous onset with the horizon",
+    "absence:sickness_spans:line +23:18 Lt -> LtE": "exact float equality of a uniform draw with a threshold",
+    "absence:sickness_spans:line +24:15 Lt -> LtE": "exact float equality of a uniform draw with a threshold",
+    "absence:sickness_spans:line +25:16 Lt -> LtE": "exact float equality of a continuous onset with the horizon",
+    "absence:sickness_spans:line +35:11 Gt -> GtE": "exact float equality of a continuous end with day 0",
 }
 
 _SWAPS: dict[type, type] = {
@@ -522,10 +584,14 @@ def _alarm(signum: int, frame: Any) -> None:
 
 
 TIMEOUTS = [0]  # mutants killed by the timeout (reported: a kill, but one worth a look)
+CRASHES = [0]  # mutants killed by ending their process (abort, segfault, os._exit): a kill
+
+# exit codes of a forked child (any other code, or a signal, is a crash)
+_PASSED, _FAILED, _TIMED_OUT = 0, 1, 3
 
 
-def _tests_pass(tests: tuple[str, ...], timeout: float) -> bool:
-    """Run the tests in this process, quietly; True if all passed in time.
+def _tests_pass(tests: tuple[str, ...], timeout: float) -> bool | None:
+    """Run the tests in this process, quietly; True if all passed in time, False if one failed, None on a timeout.
 
     The timeout is in CPU seconds of this process (``ITIMER_PROF``), not wall-clock seconds, so a machine busy with
     other work does not turn a slow but passing test run into a kill."""
@@ -536,11 +602,81 @@ def _tests_pass(tests: tuple[str, ...], timeout: float) -> bool:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             code = pytest.main([*tests, "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-W", "ignore"])
     except _Timeout:
-        TIMEOUTS[0] += 1
-        return False
+        return None
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
     return code == 0
+
+
+def _defaults(tree: ast.Module, function: FunctionType) -> tuple[tuple[Any, ...] | None, dict[str, Any] | None]:
+    """The (mutated) tree's default argument values, evaluated in the function's module: a default lives in
+    ``__defaults__``/``__kwdefaults__``, not in ``__code__``, so a mutant of a default must be applied there."""
+    definition = tree.body[0]
+    assert isinstance(definition, ast.FunctionDef)
+
+    def value(node: ast.expr) -> Any:
+        expression = ast.fix_missing_locations(ast.Expression(copy.deepcopy(node)))
+        return eval(compile(expression, function.__code__.co_filename, "eval"), function.__globals__)  # noqa: S307
+
+    positional = tuple(value(node) for node in definition.args.defaults)
+    keyword = {
+        arg.arg: value(node)
+        for arg, node in zip(definition.args.kwonlyargs, definition.args.kw_defaults, strict=True)
+        if node is not None
+    }
+    return positional or None, keyword or None
+
+
+def _run_forked(
+    tests: tuple[str, ...],
+    timeout: float,
+    function: FunctionType | None = None,
+    code: CodeType | None = None,
+    defaults: tuple[tuple[Any, ...] | None, dict[str, Any] | None] | None = None,
+) -> str:
+    """Run ``tests`` in a forked child (with ``function.__code__ = code`` and its ``defaults`` there only):
+    "passed", "failed", "timeout" or "crash" (the child died by a signal or exited with an unexpected code).
+
+    The child's CPU timeout is ``timeout``; a child that neither finishes nor uses CPU (a deadlock) is killed after
+    ``10 x timeout`` wall-clock seconds and counted as a timeout."""
+    if not _single_threaded():
+        raise SystemExit("mutation: this process runs threads; forking it could deadlock (run the tool as a script)")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns, whatever happens
+        verdict = _FAILED
+        try:
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort leaves no core file behind
+            if function is not None and code is not None:
+                function.__code__ = code
+                if defaults is not None:
+                    function.__defaults__, function.__kwdefaults__ = defaults
+            passed = _tests_pass(tests, timeout)
+            verdict = _TIMED_OUT if passed is None else (_PASSED if passed else _FAILED)
+        except BaseException:  # noqa: BLE001 - any escape from the tests is a failure of the tests
+            verdict = _FAILED
+        finally:
+            os._exit(verdict)
+    deadline = time.monotonic() + 10 * timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return "timeout"
+        time.sleep(0.02)
+    if os.WIFEXITED(status):
+        return {_PASSED: "passed", _FAILED: "failed", _TIMED_OUT: "timeout"}.get(os.WEXITSTATUS(status), "crash")
+    return "crash"
+
+
+def _single_threaded() -> bool:
+    """True when only this Python thread runs. Native threads are not counted: numpy's BLAS pool is fork-safe (and
+    ``main`` starts the module's process with one BLAS thread); HiGHS's pool is not, and this process never solves."""
+    return threading.active_count() == 1
 
 
 @dataclass
@@ -552,7 +688,12 @@ class Outcome:
 
 
 def run_target(
-    name: str, target: Target, timeout: float, verbose: bool, only: list[str] | None = None
+    name: str,
+    target: Target,
+    timeout: float,
+    verbose: bool,
+    only: list[str] | None = None,
+    mutants: list[str] | None = None,
 ) -> list[Outcome]:
     """Every mutant of every function of ``target`` (or of the functions ``only``), one at a time; the original code
     restored after each."""
@@ -568,7 +709,7 @@ def run_target(
         if key.startswith(f"{name}:") and key not in known:
             print(f"  STALE equivalent key (no such mutant any more; re-check it): {key}", flush=True)
     for tests in dict.fromkeys(target.tests_for(f) for f in functions):
-        if not _tests_pass(tests, timeout * 5):
+        if _run_forked(tests, timeout * 5) != "passed":
             raise SystemExit(f"{name}: the mapped tests fail WITHOUT any mutant: {' '.join(tests)}")
     for qualname in functions:
         function = _resolve(module, qualname)
@@ -580,20 +721,27 @@ def run_target(
             description, apply, index = list(_mutations(tree))[number]
             apply(list(ast.walk(tree))[index])
             key = f"{name}:{qualname}:{description}"
-            try:
-                function.__code__ = _compile(tree, function)
-            except (ValueError, SyntaxError, LookupError, TypeError):
-                outcomes.append(Outcome(name, qualname, description, "skipped"))
+            if mutants and key not in mutants:
                 continue
             try:
-                passed = _tests_pass(target.tests_for(qualname), timeout)
+                code = _compile(tree, function)
+                function.__code__ = code  # only to check it fits (closure variables); the child applies it
+                defaults = _defaults(tree, function)
+            except (ValueError, SyntaxError, LookupError, TypeError, NameError):
+                outcomes.append(Outcome(name, qualname, description, "skipped"))
+                continue
             finally:
                 function.__code__ = original
-                gc.collect()
+            result = _run_forked(target.tests_for(qualname), timeout, function, code, defaults)
+            gc.collect()
+            TIMEOUTS[0] += result == "timeout"
+            CRASHES[0] += result == "crash"
+            passed = result == "passed"
             status = "equivalent" if passed and key in EQUIVALENT else ("survived" if passed else "killed")
             outcomes.append(Outcome(name, qualname, description, status))
-            if verbose or status == "survived":
-                print(f"  {status:10s} {qualname} {description}", flush=True)
+            if verbose or status == "survived" or result == "crash":
+                note = " (crash: the child process died)" if result == "crash" else ""
+                print(f"  {status:10s} {qualname} {description}{note}", flush=True)
         mine = [o.status for o in outcomes if o.function == qualname]
         counts = ", ".join(f"{mine.count(s)} {s}" for s in ("killed", "survived", "equivalent", "skipped"))
         print(f"  -- {qualname}: {len(mine)} mutants: {counts}", flush=True)  # a partial run still tells something
@@ -603,19 +751,30 @@ def run_target(
 MEMORY_LIMIT_BYTES = 6 * 1024**3
 
 
-def _child(name: str, timeout: float, verbose: bool, only: list[str] | None = None) -> int:
+def _child(
+    name: str, timeout: float, verbose: bool, only: list[str] | None = None, mutants: list[str] | None = None
+) -> int:
     """Run one module's mutants in this process and print its counts as the last line (JSON).
 
     The address space is capped (``MEMORY_LIMIT_BYTES``): a mutated rate can ask for billions of arrivals, and on a
     shared machine the MemoryError it then raises (a kill) is far better than the kernel's out-of-memory killer."""
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
     start = time.perf_counter()
-    outcomes = run_target(name, TARGETS[name], timeout, verbose, only)
+    outcomes = run_target(name, TARGETS[name], timeout, verbose, only, mutants)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("killed", "survived", "equivalent", "skipped")}
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     seconds = time.perf_counter() - start
     print(
-        json.dumps({"total": len(outcomes), **counts, "timeouts": TIMEOUTS[0], "seconds": seconds, "peak_mb": peak_mb})
+        json.dumps(
+            {
+                "total": len(outcomes),
+                **counts,
+                "timeouts": TIMEOUTS[0],
+                "crashes": CRASHES[0],
+                "seconds": seconds,
+                "peak_mb": peak_mb,
+            }
+        )
     )
     return 0
 
@@ -627,11 +786,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the mutants without running them")
     parser.add_argument("--verbose", action="store_true", help="print every mutant's outcome")
     parser.add_argument("--function", action="append", help="only these functions of the module(s) (repeatable)")
+    parser.add_argument(
+        "--mutant", action="append", help="only these mutants, keyed as in --list (repeatable; re-checks survivors)"
+    )
     parser.add_argument("--child", choices=sorted(TARGETS), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     if args.child:
-        return _child(args.child, args.timeout, args.verbose, args.function)
+        return _child(args.child, args.timeout, args.verbose, args.function, args.mutant)
     names = args.module or list(TARGETS)
     if args.list:
         for name in names:
@@ -648,8 +810,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {name}: {', '.join(TARGETS[name].functions)}", flush=True)
         command = [sys.executable, __file__, "--child", name, "--timeout", str(args.timeout)]
         command += [f"--function={f}" for f in args.function or ()]
+        command += [f"--mutant={m}" for m in args.mutant or ()]
+        # one BLAS thread: no oversubscription of a shared machine, and nothing but this thread when forking
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
         child = subprocess.Popen(
-            command + ["--verbose"] * args.verbose, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+            command + ["--verbose"] * args.verbose,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=env,
         )
         assert child.stdout is not None and child.stderr is not None
         lines = []
@@ -666,12 +836,12 @@ def main(argv: list[str] | None = None) -> int:
         score = result["killed"] / scored if scored else float("nan")
         rows.append((name, result, score))
     print()
-    header = f"{'module':12s} {'mutants':>7s} {'killed':>6s} {'(by timeout)':>12s} {'surv.':>5s} {'equiv.':>6s}"
-    print(f"{header} {'skip':>4s} {'score':>6s} time")
+    header = f"{'module':12s} {'mutants':>7s} {'killed':>6s} {'(by timeout)':>12s} {'(crash)':>7s} {'surv.':>5s}"
+    print(f"{header} {'equiv.':>6s} {'skip':>4s} {'score':>6s} time")
     for name, r, score in rows:
         print(
-            f"{name:12s} {r['total']:7d} {r['killed']:6d} {r['timeouts']:12d} {r['survived']:5d} {r['equivalent']:6d} "
-            f"{r['skipped']:4d} {score:6.1%} {r['seconds']:.0f}s"
+            f"{name:12s} {r['total']:7d} {r['killed']:6d} {r['timeouts']:12d} {r.get('crashes', 0):7d} "
+            f"{r['survived']:5d} {r['equivalent']:6d} {r['skipped']:4d} {score:6.1%} {r['seconds']:.0f}s"
         )
     return 0
 

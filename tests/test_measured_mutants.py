@@ -1,0 +1,241 @@
+"""Tests added when the games' LP solvers and the absence clock were first measured by ``make mutation`` (issue 12,
+third pass, after the tool learnt to survive a mutant that aborts its process). Each asserts values derived by hand
+(in its docstring) or by brute force over the coalition table, never by the code under test."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+import scipy.stats
+
+from model.fairness import (
+    CostGame,
+    closest_core_allocation,
+    core_is_nonempty,
+    least_core,
+    least_core_epsilon,
+    nucleolus,
+    per_capita_nucleolus,
+    prenucleolus,
+)
+from model.fairness.games import EmptyImputationSetError, random_subadditive_game
+from model.optimisation import queueing
+from model.scenario import Absence
+from model.simulation.absence import scheduled_to_real, sickness_episode_rates, sickness_spans
+
+
+def test_scheduled_clock_maps_to_real_time_around_the_off_intervals() -> None:
+    """Off intervals [2, 3) and [5, 7) (real days). The scheduled clock skips them: real [0, 2) is scheduled
+    [0, 2); real [3, 5) is scheduled [2, 4) (1 day off before it); real [7, ...) is scheduled [4, ...) (3 days off
+    before it). So scheduled 0, 1.5, 3, 10 are real 0, 1.5, 4, 13 on either side. A scheduled time at the start of
+    an off interval (2 and 4) is real 3 and 7 with ``side="right"`` (after the interval) and real 2 and 5 with
+    ``side="left"`` (before it). No off interval: the times themselves, in a new array."""
+    off = [(2.0, 3.0), (5.0, 7.0)]
+    scheduled = np.array([0.0, 1.5, 2.0, 3.0, 4.0, 10.0])
+    assert scheduled_to_real(off, scheduled, "right").tolist() == [0.0, 1.5, 3.0, 4.0, 7.0, 13.0]
+    assert scheduled_to_real(off, scheduled, "left").tolist() == [0.0, 1.5, 2.0, 4.0, 5.0, 13.0]
+    same = scheduled_to_real([], scheduled, "right")
+    assert same.tolist() == scheduled.tolist() and same is not scheduled
+
+
+def test_sickness_spans_without_burn_in_and_without_scheduled_days() -> None:
+    """The default is no burn-in: the same episodes as ``burn_in_days=0`` on the same seed (a burn-in of 1 day would
+    start the candidates at -1 and shift every onset by a day). No scheduled day (a tenure that is all leave): no
+    episode, whatever the sickness rate, and the arrays are empty (not an error)."""
+    absence = Absence(sickness_rate=0.3, long_term_share=0.5)
+    seed = np.random.SeedSequence(8)
+    default = sickness_spans(absence, 600.0, seed)
+    explicit = sickness_spans(absence, 600.0, seed, 0.0)
+    assert len(default[0]) > 10
+    for got, expected in zip(default, explicit, strict=True):
+        assert got.tolist() == expected.tolist()
+    assert min(default[0]) >= 0.0
+    starts, ends, is_long = sickness_spans(absence, 0.0, seed)
+    assert len(starts) == len(ends) == len(is_long) == 0 and is_long.dtype == bool
+
+
+BURN_IN_SEED = 18  # the first seed whose burn-in leaves an episode under way at day 0 that ends by day 1
+
+
+def test_nucleolus_fixes_every_coalition_tight_at_a_level_in_one_stage() -> None:
+    """Symmetric three-player game: c({i}) = 10, c({i, j}) = 16, c(N) = 21. Any split x sums to 21, so the three
+    pairs' excesses x(S) - c(S) sum to 2 x 21 - 3 x 16 = -6: the largest is at least -2, reached only at
+    (7, 7, 7), where every pair's excess is -2 and every single's -3. The stage-1 LP's duals on the pair rows
+    are unique: each player's column gives y_ij + y_ik = (efficiency dual), so y = 1/3 on each pair, all
+    positive: the three pairs are fixed at once, which with sum x = 21 has rank 3. One stage, one level (-2):
+    ``excess_levels`` is strictly decreasing, never a level repeated by fixing one coalition at a time. One player:
+    no stage."""
+    game = CostGame.from_table({"A": 10, "B": 10, "C": 10, "A+B": 16, "A+C": 16, "B+C": 16, "A+B+C": 21})
+    for method in (nucleolus, prenucleolus, per_capita_nucleolus):
+        allocation = method(game)
+        assert allocation.to_dict() == pytest.approx({"A": 7.0, "B": 7.0, "C": 7.0}, abs=1e-9)
+    plain = nucleolus(game)
+    assert plain.info["stages"] == 1
+    assert plain.info["excess_levels"] == pytest.approx([-2.0], abs=1e-9)
+    # per capita: each pair's excess / 2 = -1 (singles -3), again one stage
+    assert per_capita_nucleolus(game).info["excess_levels"] == pytest.approx([-1.0], abs=1e-9)
+    # one player pays its cost, with no LP stage
+    solo = nucleolus(CostGame(["solo"], [0.0, 42.0]))
+    assert solo.to_dict() == {"solo": 42.0} and solo.info["stages"] == 0
+
+
+def test_nucleolus_excess_levels_against_the_coalition_table() -> None:
+    """On random games of 3 to 6 players (seeds 0-11, cores empty and not), brute force over every proper
+    coalition of the returned allocation's excesses x(S) - c(S): the first level is the largest excess; every
+    level is the excess of some coalition; the levels strictly decrease (a stage that repeats a level fixed a
+    coalition without need, or left a determined one constraining t); at most n - 1 stages."""
+    for seed in range(12):
+        game = random_subadditive_game(3 + seed % 4, seed)
+        for method in (nucleolus, prenucleolus):
+            try:
+                allocation = method(game)
+            except EmptyImputationSetError:
+                continue
+            x = allocation.as_array()
+            n = game.n
+            excess = []
+            for mask in range(1, (1 << n) - 1):
+                members = [i for i in range(n) if mask >> i & 1]
+                excess.append(sum(x[i] for i in members) - game.value([game.players[i] for i in members]))
+            levels = allocation.info["excess_levels"]
+            tol = 1e-7 * max(abs(game.grand_value), 1.0)
+            assert 1 <= allocation.info["stages"] == len(levels) <= n - 1
+            assert levels[0] == pytest.approx(max(excess), abs=tol)
+            for level in levels:
+                assert min(abs(e - level) for e in excess) <= tol, (seed, level)
+            assert all(later < earlier - tol for earlier, later in itertools.pairwise(levels)), (seed, levels)
+
+
+def _recipe(absence: Absence, days: float, seed: int, burn_in: float = 0.0) -> list[tuple[float, float, bool]]:
+    """The module docstring's coupling recipe, written from the docstring: blocks of 256 rows (U, V, W, X) from
+    ``PCG64(SeedSequence(seed))``; candidates from -burn_in at rate R = ln 2 / m_s + ln 2 / m_l,
+    onset_j = onset_(j-1) - ln(1 - U_j) / R; long when V_j < R_l / R; kept when W_j < r_type / R_type (r from
+    ``sickness_episode_rates``) and onset_j < days; length m_type x G^-1(X_j) / 4 (G the gamma CDF of shape 4,
+    scipy.stats.gamma here); an episode is returned when it ends after 0, its end cut at ``days``."""
+    m_s, m_l = absence.short_episode_mean_days, absence.long_episode_mean_days
+    big_s, big_l = math.log(2) / m_s, math.log(2) / m_l
+    rate = big_s + big_l
+    r_s, r_l = sickness_episode_rates(absence)
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
+    episodes = []
+    onset = -burn_in
+    while onset < days:
+        for row in rng.random((256, 4)):
+            onset -= math.log(1.0 - row[0]) / rate
+            long = bool(row[1] < big_l / rate)
+            if onset < days and row[2] < (r_l / big_l if long else r_s / big_s):
+                end = onset + (m_l if long else m_s) * scipy.stats.gamma.ppf(row[3], 4.0) / 4.0
+                if end > 0.0:
+                    episodes.append((onset, min(end, days), long, end))
+    return episodes
+
+
+@pytest.mark.parametrize(
+    ("share", "days", "seed", "burn_in"),
+    [(0.5, 200.0, 13, 0.0), (0.99, 1000.0, 14, 0.0), (0.5, 0.75, BURN_IN_SEED, 300.0)],
+)
+def test_sickness_episodes_follow_the_documented_recipe(share: float, days: float, seed: int, burn_in: float) -> None:
+    """Sickness 30%, the episodes of ``sickness_spans`` are those of the recipe (``_recipe``) on the same seed: the
+    spec of the common random numbers, so it pins the realisation, not only the law. Cases: half long-term over
+    200 days; 99% long-term (the long rate exceeds the short one: r_l > r_s) over 1,000 days; a burn-in of 300 days
+    before a horizon of 0.75 days, on a seed chosen so that an episode is under way at day 0 and ends within
+    (0, 1] (kept: it ends after 0; cut at 0.75)."""
+    absence = Absence(sickness_rate=0.3, long_term_share=share)
+    expected = _recipe(absence, days, seed, burn_in)
+    r_s, r_l = sickness_episode_rates(absence)
+    if share > 0.9:
+        assert r_l > r_s
+    if burn_in:
+        assert any(start < 0.0 for start, *_ in expected) and any(0.0 < e[3] <= 1.0 for e in expected)
+    else:
+        assert len(expected) > 3 and any(e[2] for e in expected)
+        assert share > 0.9 or not all(e[2] for e in expected)
+    starts, ends, is_long = sickness_spans(absence, days, np.random.SeedSequence(seed), burn_in)
+    assert starts.tolist() == pytest.approx([e[0] for e in expected], rel=1e-12, abs=1e-9)
+    assert ends.tolist() == pytest.approx([e[1] for e in expected], rel=1e-9)
+    assert is_long.tolist() == [e[2] for e in expected]
+
+
+def test_core_solvers_of_a_one_player_game() -> None:
+    """One player with cost 42: no coalition but N, so the least-core value is 0 (the docstring's convention), the
+    core is {42}, and the least core and the closest core allocation are 42 whatever the reference; from a
+    reference of 40 the deviation is 2."""
+    game = CostGame(["solo"], [0.0, 42.0])
+    assert least_core_epsilon(game) == 0.0
+    assert core_is_nonempty(game)
+    core = least_core(game)
+    assert core.to_dict() == {"solo": 42.0} and core.info["epsilon"] == 0.0
+    closest = closest_core_allocation(game, {"solo": 40.0})
+    assert closest.to_dict() == {"solo": 42.0}
+    assert closest.info == {"core_empty": False, "epsilon": 0.0, "max_deviation": 2.0, "deviations": [2.0]}
+
+
+def test_core_emptiness_tolerance_is_relative_to_the_largest_cost() -> None:
+    """The game of test_games_hand's empty-core case: c(A, B, C) = 4, 5, 6; pairs 6, 7, 8; c(N) = 12. The three
+    pairs' excesses sum to 2 x 12 - 21 = 3, so the least-core value is 1 (at (3, 4, 5)). The tolerance is relative
+    to the largest cost, 12: with tol 0.1 the core counts as non-empty (1 <= 1.2), with tol 0.05 not (1 > 0.6)."""
+    game = CostGame.from_table({"A": 4, "B": 5, "C": 6, "A+B": 6, "A+C": 7, "B+C": 8, "A+B+C": 12})
+    assert least_core_epsilon(game) == pytest.approx(1.0, abs=1e-9)
+    assert core_is_nonempty(game, tol=0.1)
+    assert not core_is_nonempty(game, tol=0.05)
+
+
+SYMMETRIC_3 = {"A": 10, "B": 10, "C": 10, "A+B": 16, "A+C": 16, "B+C": 16, "A+B+C": 21}
+
+
+def test_closest_core_stops_when_one_player_is_left() -> None:
+    """Core of SYMMETRIC_3: x_i <= 10 and x_i + x_j <= 16, i.e. 5 <= x_i <= 10, with sum 21. Reference (2, 4, 15).
+    Stage 1: C must come down to 10, a deviation of 5; A and B can stay within 5 of their references with slack
+    (e.g. 5.5 each), so only C's row has a dual: C = 15 - 5 = 10. Stage 2: x_A + x_B = 11 and x_A, x_B <= 16 - 10
+    = 6, so x_A >= 5 and A deviates by at least 3: x_A = 5, x_B = 6 (deviation 2, slack): only A is fixed. One
+    player (B) is left: it takes 21 - 10 - 5 = 6 without another stage. Deviations [5, 3]."""
+    game = CostGame.from_table(SYMMETRIC_3)
+    closest = closest_core_allocation(game, {"A": 2.0, "B": 4.0, "C": 15.0})
+    assert closest.to_dict() == pytest.approx({"A": 5.0, "B": 6.0, "C": 10.0}, abs=1e-9)
+    assert closest.info["deviations"] == pytest.approx([5.0, 3.0], abs=1e-9)
+    assert closest.info["max_deviation"] == pytest.approx(5.0, abs=1e-9)
+    assert closest.info["core_empty"] is False and closest.info["epsilon"] == 0.0
+
+
+def test_closest_core_fixes_every_tied_player_in_one_stage() -> None:
+    """Four players, c(S) = 10 |S| for |S| <= 3 and c(N) = 24: the core is x_i <= 10 (pairs and triples are
+    looser), sum 24. Reference (0, 0, 0, 24). Stage 1: D must come down to 10 (deviation 14); A, B, C share 14
+    with slack (14/3 each): only D is fixed. Stage 2: A, B, C share 14 as close to 0 as possible: 14/3 each, the
+    three deviation rows tight with equal duals 1/3 (each player's column: dual = the efficiency dual), all fixed
+    at once. Deviations [14, 14/3]: fixing one tied player at a time would repeat 14/3."""
+    players = ["A", "B", "C", "D"]
+    game = CostGame(players, [24.0 if m == 15 else 10.0 * bin(m).count("1") for m in range(16)])
+    closest = closest_core_allocation(game, {"A": 0.0, "B": 0.0, "C": 0.0, "D": 24.0})
+    third = 14.0 / 3.0
+    assert closest.to_dict() == pytest.approx({"A": third, "B": third, "C": third, "D": 10.0}, abs=1e-9)
+    assert closest.info["deviations"] == pytest.approx([14.0, third], abs=1e-9)
+
+
+def test_closest_core_calls_the_core_empty_relative_to_the_largest_cost() -> None:
+    """Symmetric three players, c({i}) = 10, pairs p, c(N) = 21: the pairs' excesses sum to 42 - 3p, so the
+    least-core value is 14 - p (singles are at -3). The core counts as empty when that exceeds 1e-9 x the largest
+    cost (21), 2.1e-8: p = 14 - 1e-8 gives 1e-8 (non-empty, no note), p = 14 - 1e-6 gives 1e-6 (empty, noted)."""
+    reference = {"A": 7.0, "B": 7.0, "C": 7.0}
+    for gap, empty in ((1e-8, False), (1e-6, True)):
+        pair = 14.0 - gap
+        game = CostGame.from_table({**SYMMETRIC_3, "A+B": pair, "A+C": pair, "B+C": pair})
+        assert least_core_epsilon(game) == pytest.approx(gap, abs=1e-12)
+        closest = closest_core_allocation(game, reference)
+        assert closest.info["core_empty"] is empty
+        assert bool(closest.notes) is empty
+
+
+def test_queue_inputs_are_checked_at_their_boundaries() -> None:
+    """M/M/c inputs: servers a positive whole number (0 and 2.5 rejected, each alone), arrivals >= 0 (0 is an idle
+    queue: P(wait) = 0), service rate > 0 (0 rejected). The square-root rule's default quality is 1:
+    ceil(100 + 1 x sqrt(100)) = 110 (1.5 would give 115)."""
+    for servers in (0, 2.5):
+        with pytest.raises(ValueError, match="servers"):
+            queueing.mmc_prob_wait(servers, 1.0, 1.0)
+    assert queueing.mmc_prob_wait(1, 0.0, 1.0) == 0.0
+    with pytest.raises(ValueError, match="service_rate"):
+        queueing.mmc_prob_wait(1, 0.5, 0.0)
+    assert queueing.square_root_staffing(100.0) == 110
