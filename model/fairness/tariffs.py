@@ -67,7 +67,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -453,22 +453,8 @@ def tariff_table(
         core["methods"][method] = _check_json(check, players)
 
     stand_alone = {p: game.value(frozenset([p])) for p in players}
-    coalition_rows = []
-    for mask in range(1, 1 << len(players)):
-        members = game.coalition(mask)
-        cost = float(game.table[mask])
-        alone = math.fsum(stand_alone[m] for m in members)
-        coalition_rows.append(
-            {
-                "coalition": games.coalition_key(members, players),
-                "size": len(members),
-                "cost_gbp_per_year": cost,
-                "stand_alone_sum_gbp_per_year": alone,
-                "saving_gbp_per_year": alone - cost,
-            }
-        )
-    coalition_costs = (
-        pd.DataFrame(coalition_rows).sort_values(["size", "coalition"], kind="stable").reset_index(drop=True)
+    coalition_costs = coalition_cost_table(
+        ((game.coalition(mask), float(game.table[mask])) for mask in range(1, 1 << len(players))), players, stand_alone
     )
     return _finish(
         scenario,
@@ -487,6 +473,27 @@ def tariff_table(
         coalition_costs,
         game.is_subadditive(),
     )
+
+
+def coalition_cost_table(
+    coalitions: Iterable[tuple[Iterable[str], float]], players: Sequence[str], stand_alone: Mapping[str, float]
+) -> pd.DataFrame:
+    """``coalition_costs.csv``: one row per costed coalition (its key, size, cost c(S), the sum of its members'
+    stand-alone costs and the saving, all GBP per year), by size then key; shared by the exact and at-scale paths."""
+    rows = []
+    for coalition, cost in coalitions:
+        members = list(coalition)
+        alone = math.fsum(stand_alone[m] for m in members)
+        rows.append(
+            {
+                "coalition": games.coalition_key(members, players),
+                "size": len(members),
+                "cost_gbp_per_year": cost,
+                "stand_alone_sum_gbp_per_year": alone,
+                "saving_gbp_per_year": alone - cost,
+            }
+        )
+    return pd.DataFrame(rows).sort_values(["size", "coalition"], kind="stable").reset_index(drop=True)
 
 
 def _finish(

@@ -240,9 +240,8 @@ def result_at_scale(
     """``model.fairness.tariffs.tariff_table`` beyond ``EXACT_MAX_MEMBERS``: the game columns of ``game_columns`` and exact
     core verdicts, assembled into the same ``TariffResult`` (``core["methods_used"]`` says which method made each
     column; ``core["shapley_half_width_gbp_per_year"]`` has the 95% intervals)."""
-    import pandas as pd
 
-    from model.fairness import games, solutions, tariffs
+    from model.fairness import solutions, tariffs
 
     options = dict(scale_options or {})
     client = options.pop("client", None)
@@ -303,19 +302,7 @@ def result_at_scale(
     stand_alone = {p: columns.stand_alone[p] for p in players}
     checker = columns.checker
 
-    rows = []
-    for members, cost in columns.coalitions.items():
-        alone = math.fsum(stand_alone[m] for m in members if m in stand_alone)
-        rows.append(
-            {
-                "coalition": games.coalition_key(members, players),
-                "size": len(members),
-                "cost_gbp_per_year": cost,
-                "stand_alone_sum_gbp_per_year": alone,
-                "saving_gbp_per_year": alone - cost,
-            }
-        )
-    coalition_costs = pd.DataFrame(rows).sort_values(["size", "coalition"], kind="stable").reset_index(drop=True)
+    coalition_costs = tariffs.coalition_cost_table(columns.coalitions.items(), players, stand_alone)
     result = tariffs._finish(
         scenario,
         players,
