@@ -89,6 +89,23 @@ def run_cached(argv: list[str], progress: Callable[..., object] | None = None) -
     return cache[key_]
 
 
+def run_on_click(argv: list[str], button: str, key: str, working: str) -> Any:
+    """Show the equivalent command line and a button that runs it (``working`` shown meanwhile); return this
+    session's outcome of ``argv``, or stop the page while there is none (errors shown one per line)."""
+    st.caption("The same run from the command line:")
+    st.code(actions.command_line(argv), language="bash")
+    if st.button(button, type="primary", key=key):
+        with st.spinner(working):
+            try:
+                run_cached(argv)
+            except UserError as error:
+                show_user_error(error)
+    outcome = cached(argv)
+    if outcome is None:
+        st.stop()
+    return outcome
+
+
 def cached(argv: list[str]) -> Any | None:
     """This session's outcome of ``argv`` if it has been run, else None."""
     return st.session_state[RESULTS].get(actions.cache_key(argv))

@@ -7,7 +7,6 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from model.app import actions, state, text
-from model.scenario import UserError
 
 state.ensure()
 st.title("Board pack")
@@ -35,17 +34,9 @@ with cols[1]:
     )
 folder = state.results_dir()
 argv = actions.brief_argv(actions.save_input(scenario, folder), folder, int(replications), int(seed))
-st.caption("The same run from the command line:")
-st.code(actions.command_line(argv), language="bash")
-if st.button("Render the board briefing", type="primary", key="run_brief"):
-    with st.spinner("Executing the briefing notebook (simulation, catalogue, tariffs)"):
-        try:
-            state.run_cached(argv)
-        except UserError as error:
-            state.show_user_error(error)
-outcome = state.cached(argv)
-if outcome is None:
-    st.stop()
+outcome = state.run_on_click(
+    argv, "Render the board briefing", "run_brief", "Executing the briefing notebook (simulation, catalogue, tariffs)"
+)
 
 folder = outcome.run_path
 st.caption(f"Run folder: {text.plain(folder)}")

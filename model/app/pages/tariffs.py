@@ -6,7 +6,6 @@ from __future__ import annotations
 import streamlit as st
 
 from model.app import actions, state, text
-from model.scenario import UserError
 
 state.ensure()
 st.title("Tariffs")
@@ -21,17 +20,7 @@ calibrated = state.sticky(
 )
 folder = state.results_dir()
 argv = actions.tariffs_argv(actions.save_input(scenario, folder), folder, calibrated=calibrated)
-st.caption("The same run from the command line:")
-st.code(actions.command_line(argv), language="bash")
-if st.button("Compute the tariffs", type="primary", key="run_tariffs"):
-    with st.spinner("Pricing every coalition of members"):
-        try:
-            state.run_cached(argv)
-        except UserError as error:
-            state.show_user_error(error)
-outcome = state.cached(argv)
-if outcome is None:
-    st.stop()
+outcome = state.run_on_click(argv, "Compute the tariffs", "run_tariffs", "Pricing every coalition of members")
 
 result = outcome.result
 totals = result.totals
