@@ -35,7 +35,7 @@ minimiser, costed exactly, certifies c(S) as above, or names further violators, 
 If no certificate is found the coalition is solved by the MILP as before.
 
 A coalition of one member cannot share: c({m}) = f_m(all its services), the MILP's own rule. Instances outside what
-the enumeration covers (forced choices, pairs that can only be shared, more than ``MAX_ENUMERATED_MEMBERS`` members,
+the enumeration covers (forced choices, pairs that can only be shared or kept only in a multi-service bundle, more than ``MAX_ENUMERATED_MEMBERS`` members,
 more than ``MAX_ROLE_STATES`` role states) always go to the MILP. The one numerical difference from the MILP: a
 subset fits an option when its load is at most the capacity (times 1 + 1e-12), where HiGHS accepts rows violated by
 its feasibility tolerance (1e-7 cases a day); a coalition whose optimum depends on that margin could differ by the
@@ -165,7 +165,8 @@ class CoalitionBound:
             for bits, c in multi:
                 patterns += [(used | bits, total + c) for used, total in patterns if not used & bits]
             self.patterns.append(patterns)
-        if not np.all(np.isfinite(self.alt[self._demand_mask()])):
+        demand = self._demand_mask()
+        if not (np.all(np.isfinite(self.alt[demand])) and np.all(np.isfinite(self.single[demand]))):
             self.usable = False
             return
         self.services = services
@@ -275,7 +276,7 @@ class CoalitionBound:
                         if bits >> j & 1:
                             alt[b, j] = cost / bin(bits).count("1")
                 outcome = self._relax(mask, alt, blocked)
-                if outcome is not None and (best is None or outcome[0] < best[0]):
+                if best is None or outcome[0] < best[0]:  # every branch counts: the least bound is the valid one
                     best = outcome
             if best is None:
                 return None
@@ -291,10 +292,10 @@ class CoalitionBound:
             if math.prod(len(self.patterns[b]) for b in exact_members) > MAX_BRANCHES:
                 return None
 
-    def _relax(self, mask: int, alt: np.ndarray, blocked: np.ndarray) -> tuple[float, float, list[int]] | None:
+    def _relax(self, mask: int, alt: np.ndarray, blocked: np.ndarray) -> tuple[float, float, list[int]]:
         """Minimise the relaxation with non-shared costs ``alt`` (members x services) and, per member, the services
         it may not share (``blocked`` bits): (bound, exact cost of the minimiser, members whose exact non-shared cost
-        exceeds ``alt`` there), or None when the minimiser has no pool (then it cannot certify)."""
+        exceeds ``alt`` there); the exact cost is infinite when the minimiser has no pool (it cannot certify)."""
         members = [b for b in range(self.n) if mask >> b & 1]
         n_services = len(self.services)
         base = float(sum(alt[b, j] for b in members for j in range(n_services) if self.service_mask[b] >> j & 1))
@@ -369,8 +370,8 @@ class CoalitionBound:
             exact += float(service.increments[k, previous]) + service.fixed_gbp + float(service.shared_cost[subset])
             shared_members[self.service_bit[service.name]] = subset
             state = previous
-        if not staffed:
-            return None
+        if not staffed:  # overhead paid for no pool: never cheaper than no pool at all (no_pool), so no certificate
+            return bound, math.inf, []
         violators = []
         for b in members:
             kept = int(self.service_mask[b])
