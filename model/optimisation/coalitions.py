@@ -186,8 +186,9 @@ def coalition_costs(
     """c(S) for every non-empty coalition S of the scenario's members (pounds per year), keyed by frozenset of
     member names: the characteristic function for ``model.fairness.games``.
 
-    2^n - 1 MILPs (n members), each a parameter change and re-solve of one persistent model per process, over
-    ``workers`` processes. Cached in memory (scenario content hash + options) and, with ``cache_dir``, in
+    2^n - 1 coalitions (n members) over ``workers`` processes: each certified by the relaxation of
+    ``model.optimisation.coalition_table`` when it can be (no MILP), else a parameter change and re-solve of one
+    persistent MILP per process. Cached in memory (scenario content hash + options) and, with ``cache_dir``, in
     ``cache_dir/coalition_costs-<hash>.json``.
     """
     options = options or CatalogueOptions()
