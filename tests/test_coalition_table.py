@@ -5,9 +5,12 @@ whole-FTE staffing, a minimum staff per pool."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from model.optimisation import all_masks, solve_masks, synthetic_partnership
+from model.optimisation.calibration import CapacityTable, PoolCapacity
 from model.optimisation.catalogue_instance import (
     HIGHS_OPTIONS,
     CatalogueInstance,
@@ -112,3 +115,27 @@ def test_what_the_relaxation_does_not_cover_goes_to_the_milp() -> None:
     assert CoalitionBound(forced).solve(0b11) is None
     bound = CoalitionBound(profitable_bundles_only(build_instance(scenario)))
     assert bound.usable and bound.solve(0) is None
+
+
+def test_a_simulator_calibrated_style_capacity_table() -> None:
+    """Capacities from a table (as ``optimise --capacity calibrated`` gives), irregular: every Erlang C capacity of
+    the menus scaled by its own random factor in [0.75, 1]."""
+    scenario = synthetic_partnership(7, seed=21)
+    instance = build_instance(scenario)
+    erlang = {
+        (pool.service, o.role, round(o.fte, 6)): o.capacity_cases_per_day
+        for pool in instance.shared.values()
+        for o in pool.options
+    }
+    erlang |= {
+        (p.service, o.role, round(o.fte, 6)): o.capacity_cases_per_day
+        for p in instance.pairs
+        for o in p.in_house_options
+    }
+    rng = random.Random(3)
+    table = CapacityTable(
+        PoolCapacity(service, role, fte, capacity * rng.uniform(0.75, 1.0), capacity, capacity, 1, 1, 0.0)
+        for (service, role, fte), capacity in sorted(erlang.items())
+    )
+    stats = compare(scenario, CatalogueOptions(capacity=table))
+    assert stats["certified"] >= 120 and stats["milp_not_optimal"] == 0  # of 127
