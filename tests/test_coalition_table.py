@@ -115,6 +115,7 @@ def test_what_the_relaxation_does_not_cover_goes_to_the_milp() -> None:
     assert CoalitionBound(forced).solve(0b11) is None
     bound = CoalitionBound(profitable_bundles_only(build_instance(scenario)))
     assert bound.usable and bound.solve(0) is None
+    assert not CoalitionBound(build_instance(synthetic_partnership(15))).usable  # 2^15 subsets a service: MILP only
 
 
 def test_a_simulator_calibrated_style_capacity_table() -> None:

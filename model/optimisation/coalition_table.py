@@ -35,9 +35,10 @@ minimiser, costed exactly, certifies c(S) as above, or names further violators, 
 If no certificate is found the coalition is solved by the MILP as before.
 
 A coalition of one member cannot share: c({m}) = f_m(all its services), the MILP's own rule. Instances outside what
-the enumeration covers (forced choices, pairs that can only be shared or kept only in a multi-service bundle, more than ``MAX_ENUMERATED_MEMBERS`` members,
-more than ``MAX_ROLE_STATES`` role states) always go to the MILP. The one numerical difference from the MILP: a
-subset fits an option when its load is at most the capacity (times 1 + 1e-12), where HiGHS accepts rows violated by
+the enumeration covers (forced choices; pairs that can only be shared or kept only in a multi-service bundle; more
+than ``MAX_ENUMERATED_MEMBERS`` members, ``MAX_ROLE_STATES`` role states, ``MAX_SERVICES`` services or
+``MAX_BUNDLES_PER_MEMBER`` bundles of one member) always go to the MILP. The one numerical difference from the MILP:
+a subset fits an option when its load is at most the capacity (times 1 + 1e-12), where HiGHS accepts rows violated by
 its feasibility tolerance (1e-7 cases a day); a coalition whose optimum depends on that margin could differ by the
 cost of a staffing step. ``tests/test_coalition_table.py`` compares every coalition of several partnerships with the
 MILP, and ``benchmarks/coalition_table_speed.py`` the whole 12-member table (identical to the penny).
@@ -64,6 +65,12 @@ MAX_ENUMERATED_MEMBERS = 14
 
 MAX_ROLE_STATES = 4096
 """Largest number of role-residue states of the dynamic programme (staffing steps per person ^ roles)."""
+
+MAX_SERVICES = 10
+"""More services than this: the subset tables of each member's non-shared costs (2^services) are not built."""
+
+MAX_BUNDLES_PER_MEMBER = 64
+"""More in-house bundles than this for one member: not built either (the tables cost services x bundles)."""
 
 MAX_BRANCHES = 16
 """Most combinations of bundle patterns tried for one coalition before it goes to the MILP."""
@@ -104,7 +111,12 @@ class CoalitionBound:
         self.steps = round(1.0 / inst.options.fte_step)
         roles = sorted({o.role for pool in inst.shared.values() for o in pool.options})
         self.roles = roles
-        if self.steps ** len(roles) > MAX_ROLE_STATES:
+        if self.steps ** len(roles) > MAX_ROLE_STATES or len(inst.services) > MAX_SERVICES:
+            self.usable = False
+        bundles_per_member: dict[str, int] = {}
+        for bundle in inst.bundles:
+            bundles_per_member[bundle.member] = bundles_per_member.get(bundle.member, 0) + 1
+        if max(bundles_per_member.values(), default=0) > MAX_BUNDLES_PER_MEMBER:
             self.usable = False
         if not self.usable:
             return
@@ -164,6 +176,8 @@ class CoalitionBound:
             patterns = [(0, 0.0)]
             for bits, c in multi:
                 patterns += [(used | bits, total + c) for used, total in patterns if not used & bits]
+                # more than MAX_BRANCHES patterns can never be branched on (``solve`` then uses the MILP): stop there
+                patterns = patterns[: MAX_BRANCHES + 1]
             self.patterns.append(patterns)
         demand = self._demand_mask()
         if not (np.all(np.isfinite(self.alt[demand])) and np.all(np.isfinite(self.single[demand]))):
