@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -239,3 +240,42 @@ def test_queue_inputs_are_checked_at_their_boundaries() -> None:
     with pytest.raises(ValueError, match="service_rate"):
         queueing.mmc_prob_wait(1, 0.5, 0.0)
     assert queueing.square_root_staffing(100.0) == 110
+
+
+def test_game_lp_of_the_wrong_size_or_rejected_by_highs_is_an_error() -> None:
+    """The least-core LP of two players, c({A}) = c({B}) = 1, c(N) = 2: rows x_A - t <= 1, x_B - t <= 1, x_A + x_B
+    = 2, minimise t. Adding the two rows: 2 - 2t <= 2, so t >= 0, reached at x = (1, 1): optimum (1, 1, 0).
+    A cost vector one entry too long (HiGHS would read its first three entries and solve the same LP, hiding a
+    size mistake) or one too short, a bound vector of the wrong length: ValueError. A NaN right-hand side: HiGHS's
+    passModel returns kError (it would then still report an optimum): RuntimeError naming passModel."""
+    from model.fairness.solutions import _new_highs, _pass_lp, _solve
+
+    members = np.array([[True, False], [False, True]])
+    inf = float("inf")
+    cost = np.array([0.0, 0.0, 1.0])
+
+    def load(**change: Any) -> Any:
+        args: dict[str, Any] = {
+            "members": members,
+            "extra_col": -np.ones(2),
+            "row_upper": np.array([1.0, 1.0]),
+            "efficiency": 2.0,
+            "col_upper": np.full(2, inf),
+            "cost": cost,
+        }
+        solver = _new_highs()
+        _pass_lp(solver, **{**args, **change})
+        return solver
+
+    col_value, _ = _solve(load(), lambda: AssertionError("feasible"))
+    assert col_value.tolist() == pytest.approx([1.0, 1.0, 0.0], abs=1e-9)
+    for change in (
+        {"cost": np.append(cost, 0.0)},
+        {"cost": cost[:2]},
+        {"col_upper": np.full(3, inf)},
+        {"row_upper": np.array([1.0, 1.0, 1.0])},
+    ):
+        with pytest.raises(ValueError, match="needs 3 costs, 2 column bounds and 2 row bounds"):
+            load(**change)
+    with pytest.raises(RuntimeError, match="passModel returned kError"):
+        load(row_upper=np.array([np.nan, 1.0]))

@@ -109,6 +109,7 @@ _GAMES_LP_TESTS = (
     "tests/test_games_properties.py",
     "tests/test_games_errors.py::test_one_player_game",
     "tests/test_measured_mutants.py",
+    "tests/test_games_nucleolus_generation.py",
 )
 _ABSENCE_TESTS = (
     "tests/test_forced_absence.py",
@@ -211,6 +212,7 @@ TARGETS: dict[str, Target] = {
             "_solve",
             "_row_space",
             "_sequential_nucleolus",
+            "_enumerated_nucleolus",
             "nucleolus",
             "prenucleolus",
             "per_capita_nucleolus",
@@ -229,6 +231,7 @@ TARGETS: dict[str, Target] = {
                 "_solve",
                 "_row_space",
                 "_sequential_nucleolus",
+                "_enumerated_nucleolus",
                 "nucleolus",
                 "prenucleolus",
                 "per_capita_nucleolus",
@@ -399,20 +402,20 @@ EQUIVALENT: dict[str, str] = {
     "queueing:max_arrival_rate:line +23:35 max -> min": "bisection tolerance: a tighter stop, same answer",
     "queueing:max_arrival_rate:line +23:39 1.0 -> 1.5": "bisection tolerance: moves the answer < 2e-10",
     # third pass: the games' LP solvers and the sickness clock, measured once the tool survived a crashing mutant
-    "solutions:_pass_lp:line +34:25 0 -> 1": "every caller's t column is -weight, weight >= 1: no entry is 0 or 1",
+    "solutions:_pass_lp:line +43:25 0 -> 1": "every caller's t column is -weight, weight >= 1: no entry is 0 or 1",
     "solutions:_row_space:line +3:22 Gt -> GtE": "exact float equality of a singular value with the rank tolerance",
     "solutions:_row_space:line +3:33 Mult -> Div": "in practice: rank tolerance (0/1 rows: rounding-level or O(1) values)",
     "solutions:_row_space:line +3:33 1e-09 -> 1.5000000000000002e-09": "in practice: rank tolerance (as above)",
     "solutions:_row_space:line +3:40 max -> min": "in practice: rank tolerance (as above; s_max >= sqrt(2))",
     "solutions:_row_space:line +3:44 1.0 -> 1.5": "in practice: rank tolerance (as above)",
-    "solutions:_sequential_nucleolus:line +6:41 2 -> 3": "costs[1:3] of a one-player game (2 entries) is costs[1:2]",
-    "solutions:_sequential_nucleolus:line +14:14 1.0 -> 1.5": "in practice: objective x 1.5 scales every dual x 1.5",
-    "solutions:_sequential_nucleolus:line +23:10 Lt -> LtE": "the loop ends through the break at rank n; rank < n before",
-    "solutions:_sequential_nucleolus:line +28:32 Gt -> GtE": "exact float equality of a dual with DUAL_TOL",
-    "solutions:_sequential_nucleolus:line +29:26 0 -> 1": "one dual above DUAL_TOL: argmax picks that same row",
-    "solutions:_sequential_nucleolus:line +39:11 GtE -> Gt": "at rank n every free row is determined and the loop ends",
-    "solutions:_sequential_nucleolus:line +45:32 Lt -> LtE": "exact float equality of a residual with 1e-9",
-    "solutions:_sequential_nucleolus:line +45:67 1e-09 -> 1.5000000000000002e-09": "in practice: span tolerance",
+    "solutions:_sequential_nucleolus:line +10:41 2 -> 3": "costs[1:3] of a one-player game (2 entries) is costs[1:2]",
+    "solutions:_enumerated_nucleolus:line +13:14 1.0 -> 1.5": "in practice: objective x 1.5 scales every dual x 1.5",
+    "solutions:_enumerated_nucleolus:line +22:10 Lt -> LtE": "the loop ends through the break at rank n; rank < n before",
+    "solutions:_enumerated_nucleolus:line +27:32 Gt -> GtE": "exact float equality of a dual with DUAL_TOL",
+    "solutions:_enumerated_nucleolus:line +28:26 0 -> 1": "one dual above DUAL_TOL: argmax picks that same row",
+    "solutions:_enumerated_nucleolus:line +38:11 GtE -> Gt": "at rank n every free row is determined and the loop ends",
+    "solutions:_enumerated_nucleolus:line +44:32 Lt -> LtE": "exact float equality of a residual with 1e-9",
+    "solutions:_enumerated_nucleolus:line +44:67 1e-09 -> 1.5000000000000002e-09": "in practice: span tolerance",
     "solutions:least_core_epsilon:line +14:14 1.0 -> 1.5": "the value returned is t, not the objective: same optimum",
     "solutions:core_is_nonempty:line +2:11 LtE -> Lt": "exact float equality of the LP's epsilon with the tolerance",
     "solutions:_lexicographic_closest:line +21:14 1.0 -> 1.5": "in practice: objective x 1.5 scales every dual x 1.5",
@@ -708,6 +711,9 @@ def run_target(
     for key in EQUIVALENT:
         if key.startswith(f"{name}:") and key not in known:
             print(f"  STALE equivalent key (no such mutant any more; re-check it): {key}", flush=True)
+    for key in mutants or ():
+        if key.startswith(f"{name}:") and key not in known:  # a key gone stale after an edit would run nothing
+            print(f"  UNKNOWN --mutant key (no such mutant; see --list): {key}", flush=True)
     for tests in dict.fromkeys(target.tests_for(f) for f in functions):
         if _run_forked(tests, timeout * 5) != "passed":
             raise SystemExit(f"{name}: the mapped tests fail WITHOUT any mutant: {' '.join(tests)}")
