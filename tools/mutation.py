@@ -130,7 +130,20 @@ _TIMELINE_TESTS = (
     "-m",
     "not slow",
 )
-_DEMAND_TESTS = ("tests/test_demand_arrivals.py", "tests/test_mutation_survivors.py")
+_DEMAND_TESTS = (
+    "tests/test_demand_arrivals.py",
+    "tests/test_mutation_survivors.py",
+    *(
+        _WHOLE + name
+        for name in (
+            "backlog_ties_go_to_the_larger_member_then_by_name",
+            "arrival_rate_window_and_calendar_by_hand",
+            "thinned_arrivals_follow_the_documented_recipe",
+            "quantiles_by_their_closed_forms",
+            "case_attributes_follow_the_documented_recipe",
+        )
+    ),
+)
 _KPI_TESTS = (
     "tests/test_money_terms.py",
     "tests/test_mutation_survivors.py",
@@ -254,7 +267,19 @@ TARGETS: dict[str, Target] = {
             "staffing_options",
             "capacity_table",
         ),
-        ("tests/test_pooling.py", "tests/test_mutation_survivors.py"),
+        (
+            "tests/test_pooling.py",
+            "tests/test_mutation_survivors.py",
+            *(
+                "tests/test_measured_mutants.py::test_" + name
+                for name in (
+                    "unreachable_reason_names_each_cause_by_hand",
+                    "staffing_menu_of_one_server_pools_by_hand",
+                    "staffing_menu_from_a_measured_table_by_hand",
+                    "staffing_menu_stops_at_the_largest_pool",
+                )
+            ),
+        ),
     ),
     "queueing": Target(
         "model.optimisation.queueing",
@@ -401,6 +426,13 @@ EQUIVALENT: dict[str, str] = {
     "queueing:max_arrival_rate:line +23:23 Mult -> Div": "bisection tolerance: a tighter stop, same answer",
     "queueing:max_arrival_rate:line +23:35 max -> min": "bisection tolerance: a tighter stop, same answer",
     "queueing:max_arrival_rate:line +23:39 1.0 -> 1.5": "bisection tolerance: moves the answer < 2e-10",
+    # fourth pass: pooling's staffing menu, demand's arrivals and the KPIs' case metrics
+    "pooling:unreachable_reason:line +21:32 Lt -> LtE": "exact float equality of 1 - exp(-mu budget) with the target",
+    "pooling:staffing_options:line +4:22 0 -> 1": "default min_people 0 or 1: top = max(1, min_people) is 1 either way",
+    "pooling:staffing_options:line +18:24 Gt -> GtE": "exact float equality of the step's rounding error with 1e-9",
+    "pooling:staffing_options:line +18:70 1e-09 -> 1.5000000000000002e-09": "in practice: float guard of the step check",
+    "pooling:staffing_options:line +38:33 LtE -> Lt": "L(top) >= load, 0 only if load <= 0: every option is 0, skipped",
+    "pooling:staffing_options:line +49:43 1e-09 -> 1.5000000000000002e-09": "float guard of ceil: FTEs are k / steps",
     # third pass: the games' LP solvers and the sickness clock, measured once the tool survived a crashing mutant
     "solutions:_pass_lp:line +43:25 0 -> 1": "every caller's t column is -weight, weight >= 1: no entry is 0 or 1",
     "solutions:_row_space:line +3:22 Gt -> GtE": "exact float equality of a singular value with the rank tolerance",
