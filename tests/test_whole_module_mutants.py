@@ -33,7 +33,8 @@ from model.simulation.demand import (
     thinned_arrivals,
     window_days,
 )
-from model.simulation.kpis import _wait_stats, month_label
+from model.simulation.engine import BACKLOG_COLUMNS, CASE_COLUMNS, STAFF_COLUMNS, SimulationOutput
+from model.simulation.kpis import _backlog_metrics, _Rows, _wait_stats, month_label, replication_kpis
 
 
 def _two_service_money_scenario():
@@ -555,6 +556,48 @@ def test_thinned_arrivals_follow_the_documented_recipe() -> None:
     assert len(half_day) == 27
 
 
+class _ShortGaps:
+    """A stand-in generator for ``thinned_arrivals``: ``random(shape)`` returns the next values of a fixed sequence
+    of (gap, accept) pairs, gap uniform 0.01 (gaps of -ln(0.99) / max_rate, 1% of the mean: a hundred times more
+    candidates than the first chunk is sized for) and accept cycling 0.1, 0.5, 0.9."""
+
+    def __init__(self) -> None:
+        self.drawn = 0
+
+    def random(self, shape: int | tuple[int, ...]) -> np.ndarray:
+        count = int(np.prod(shape))
+        index = np.arange(self.drawn, self.drawn + count)
+        self.drawn += count
+        accept = np.array([0.1, 0.5, 0.9])[(index // 2) % 3]
+        return np.where(index % 2 == 0, 0.01, accept).reshape(shape)
+
+
+def test_thinned_arrivals_over_many_chunks_and_a_tiny_expected_count() -> None:
+    """Short gaps (``_ShortGaps``) at max rate 0.8 over 40 days: candidates every -ln(0.99) / 0.8 = 0.01256 days,
+    3,184 of them, far past the first chunk (32 + 6 sqrt 32 + 16 = 81 candidates) and the later ones (a quarter of
+    the previous, at least 16): each chunk must continue from the LAST candidate of the one before. Candidate j
+    (from 1) is at j x 0.01256 and is kept when accept x 0.8 < rate: before day 10 (rate 0.8) every candidate,
+    after it (rate 0.2) only the 0.1 draws (795 + 796 arrivals). An expected count of 0.5 (rate 0.05 over 10 days) sizes a first chunk
+    of 0.5 + 4.2 + 16 = 20 candidates (it must be positive): the arrivals are the candidates before day 10 of the
+    recipe (every one kept at a constant rate), from the same generator."""
+
+    def rate(t: np.ndarray) -> np.ndarray:
+        return np.where(t < 10.0, 0.8, 0.2)
+
+    gap = -math.log(0.99) / 0.8
+    got = thinned_arrivals(rate, 0.8, 40.0, _ShortGaps())
+    j = np.arange(1, math.floor(40.0 / gap) + 1)
+    accept = np.array([0.1, 0.5, 0.9])[(j - 1) % 3]
+    expected = (j * gap)[np.where(j * gap < 10.0, True, accept < 0.25)]
+    assert len(got) == len(expected) == 795 + 796
+    assert got == pytest.approx(expected, rel=1e-9)
+    slow = thinned_arrivals(lambda t: np.full(np.shape(t), 0.05), 0.05, 10.0, np.random.default_rng(4))
+    rng, t, candidates = np.random.default_rng(4), 0.0, []
+    while (t := t - math.log1p(-rng.random(2)[0]) / 0.05) < 10.0:
+        candidates.append(t)
+    assert slow == pytest.approx(candidates, rel=1e-12)
+
+
 def test_quantiles_by_their_closed_forms() -> None:
     """Exponential of mean 3: -3 ln(1 - u): 3 ln 2 at u = 0.5, 3 ln 4 at 0.75. Lognormal of mean 3 and cv 0.5:
     sigma^2 = ln 1.25, median 3 / sqrt(1.25), and at u = Phi(1) the median x exp(sigma). Gamma of mean 3 and cv
@@ -622,3 +665,104 @@ def test_month_labels_cross_the_year_end() -> None:
     2018-12, month 2 2019-01, month 14 2020-01."""
     scenario = _demand_scenario([("A", 100, 0, None)])
     assert [month_label(scenario, m) for m in (0, 1, 2, 14)] == ["2018-11", "2018-12", "2019-01", "2020-01"]
+
+
+def _kpi_case(member: str, arrival: float, end: float, horizon: float, target: float = 10.0) -> dict:
+    """A shared case of "svc" (the SLA rule of the kpis docstring: met when completed within the target; open at
+    the horizon and older than the target: a miss; open and younger: unknown)."""
+    completed = not math.isnan(end)
+    met = float(end - arrival <= target) if completed else (0.0 if horizon - arrival > target else math.nan)
+    return {
+        "case_id": 0,
+        "member": member,
+        "service": "svc",
+        "mode": "shared",
+        "origin": "arrival",
+        "arrival_day": arrival,
+        "arrival_month": int(arrival // 21.75),
+        "warm_up": arrival < 3 * 21.75,
+        "work_hours": 1.0,
+        "wait_days": 0.0,
+        "external_days": 0.0,
+        "first_start_day": arrival,
+        "end_day": end,
+        "completed": completed,
+        "queue_wait_days": 0.0,
+        "completion_days": end - arrival,
+        "target_days": target,
+        "met_target": met,
+        "handoffs": 0,
+    }
+
+
+def test_sla_by_review_period_after_a_warm_up_longer_than_a_period() -> None:
+    """Six months from April 2018, 3 months of warm-up, 2-month review periods: the first period counted starts at
+    month (3 // 2) x 2 = 2 (2018-06: days 43.5-87), the second at month 4 (2018-08: days 87-130.5); target 10 days,
+    50%. Cases: A 70 -> 75 (met, known day 75: 2018-06); A 80 -> 100 (a miss known at its deadline, day 90:
+    2018-08); B 85 -> 86 (met, day 86: 2018-06); A 100, still open at day 130.5 (a miss known at day 110: 2018-08);
+    B 126, open and 4.5 days old (unknown: left out); A 30 (warm-up: not counted).
+    2018-06: 2 cases, attainment 1 (A 1 of 1, B 1 of 1). 2018-08: 2 cases, 0 (A 0 of 2; B no case: NaN). Over the
+    window: 4 cases, 2 met: 0.5, which meets the 50% target exactly (sla_target_met 1); A 1 of 3, B 1 of 1.
+    Completed cases: 3 of 5 counted, 2 open at the end."""
+    data = toy_scenario_dict(horizon_months=6)
+    data["members"].append({"name": "B", "headcount": 500, "fte": 450.0})
+    data["services"][0]["kpi"]["target_fraction"] = 0.5
+    data["simulation"].update({"warm_up_months": 3, "kpi_review_months": 2, "start": "2018-04"})
+    scenario = scenario_from_dict(data)
+    horizon = 6 * 21.75
+    rows = [("A", 70.0, 75.0), ("A", 80.0, 100.0), ("B", 85.0, 86.0), ("A", 100.0, math.nan)]
+    rows += [("B", 126.0, math.nan), ("A", 30.0, 35.0)]
+    cases = pd.DataFrame([_kpi_case(m, a, e, horizon) for m, a, e in rows], columns=CASE_COLUMNS)
+    output = SimulationOutput(
+        0, cases, pd.DataFrame(columns=STAFF_COLUMNS), pd.DataFrame(columns=BACKLOG_COLUMNS), horizon, 3 * 21.75
+    )
+    k = replication_kpis(scenario, output).set_index(["metric", "service", "member", "period"])["value"]
+    periods = sorted({p for p in k.index.get_level_values("period") if p != "all"})
+    assert periods == ["2018-06", "2018-08"]
+    for service in ("all", "svc"):
+        assert k[("sla_cases", service, "all", "2018-06")] == 2
+        assert k[("sla_attainment", service, "all", "2018-06")] == 1.0
+        assert k[("sla_cases", service, "all", "2018-08")] == 2
+        assert k[("sla_attainment", service, "all", "2018-08")] == 0.0
+        assert k[("sla_cases", service, "all", "all")] == 4
+        assert k[("sla_attainment", service, "all", "all")] == 0.5
+        assert k[("cases_arrived", service, "all", "all")] == 5
+        assert k[("cases_completed", service, "all", "all")] == 3
+        assert k[("cases_open_end", service, "all", "all")] == 2
+    for service in ("all", "svc"):
+        assert k[("sla_cases", service, "A", "2018-06")] == 1 and k[("sla_attainment", service, "A", "2018-06")] == 1
+        assert k[("sla_cases", service, "A", "2018-08")] == 2 and k[("sla_attainment", service, "A", "2018-08")] == 0
+        assert k[("sla_cases", service, "B", "2018-06")] == 1 and k[("sla_attainment", service, "B", "2018-06")] == 1
+        assert k[("sla_cases", service, "B", "2018-08")] == 0
+        assert math.isnan(k[("sla_attainment", service, "B", "2018-08")])
+        assert k[("sla_attainment", service, "A", "all")] == pytest.approx(1 / 3, rel=1e-12)
+        assert k[("sla_attainment", service, "B", "all")] == 1.0
+    assert k[("sla_target_met", "svc", "all", "all")] == 1.0
+    assert ("sla_target_met", "all", "all", "all") not in k.index
+
+
+def test_backlog_counts_by_month_and_service() -> None:
+    """Open cases at the start of months 0 and 2 (run from November 2018), for two services: the "all" row of each
+    month is the sum over services (1 + 2 = 3, then 4 + 0 = 4), each service's row its own count, labelled by the
+    month: 2018-11 and 2019-01. No backlog table: no rows."""
+    scenario = _demand_scenario([("A", 100, 0, None)])
+    backlog = pd.DataFrame(
+        [[0.0, 0, "svc", "shared", 1], [0.0, 0, "other", "shared", 2], [43.5, 2, "svc", "shared", 4]],
+        columns=BACKLOG_COLUMNS,
+    )
+    rows = _Rows(3)
+    output = SimulationOutput(3, pd.DataFrame(columns=CASE_COLUMNS), None, backlog, 261.0, 0.0)
+    _backlog_metrics(scenario, output, rows)
+    assert sorted((r[1], r[2], r[5], r[6]) for r in rows.rows) == sorted(
+        [
+            ("backlog_open_cases", "all", "2018-11", 3.0),
+            ("backlog_open_cases", "all", "2019-01", 4.0),
+            ("backlog_open_cases", "svc", "2018-11", 1.0),
+            ("backlog_open_cases", "other", "2018-11", 2.0),
+            ("backlog_open_cases", "svc", "2019-01", 4.0),
+        ]
+    )
+    assert all(r[0] == 3 for r in rows.rows)
+    empty = _Rows(0)
+    _backlog_metrics(scenario, SimulationOutput(0, None, None, pd.DataFrame(columns=BACKLOG_COLUMNS), 1.0, 0.0), empty)
+    assert empty.rows == []

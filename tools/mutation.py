@@ -141,6 +141,7 @@ _DEMAND_TESTS = (
             "thinned_arrivals_follow_the_documented_recipe",
             "quantiles_by_their_closed_forms",
             "case_attributes_follow_the_documented_recipe",
+            "thinned_arrivals_over_many_chunks_and_a_tiny_expected_count",
         )
     ),
 )
@@ -148,6 +149,10 @@ _KPI_TESTS = (
     "tests/test_money_terms.py",
     "tests/test_mutation_survivors.py",
     "tests/test_kpis.py",
+    _WHOLE + "wait_statistics_by_hand",
+    _WHOLE + "month_labels_cross_the_year_end",
+    _WHOLE + "sla_by_review_period_after_a_warm_up_longer_than_a_period",
+    _WHOLE + "backlog_counts_by_month_and_service",
     "-k",
     "not real_run",
 )
@@ -433,6 +438,20 @@ EQUIVALENT: dict[str, str] = {
     "pooling:staffing_options:line +18:70 1e-09 -> 1.5000000000000002e-09": "in practice: float guard of the step check",
     "pooling:staffing_options:line +38:33 LtE -> Lt": "L(top) >= load, 0 only if load <= 0: every option is 0, skipped",
     "pooling:staffing_options:line +49:43 1e-09 -> 1.5000000000000002e-09": "float guard of ceil: FTEs are k / steps",
+    "demand:expected_monthly_arrivals:line +3:74 0.5 -> 0.75": "windows are whole months: 1/2 and 3/4 in one month",
+    "demand:thinned_arrivals:line +9:7 LtE -> Lt": "max_rate 0: infinite gaps, no candidate in the horizon: same empty",
+    "demand:thinned_arrivals:line +11:15 Mult -> Div": "chunk size only: the draws are the same whatever the chunk size",
+    "demand:thinned_arrivals:line +12:16 Add -> Sub #2": "chunk size only (E - 6 sqrt E + 16 >= 7, still positive)",
+    "demand:thinned_arrivals:line +12:27 Mult -> Div": "chunk size only (as above)",
+    "demand:thinned_arrivals:line +12:27 6.0 -> 9.0": "chunk size only (as above)",
+    "demand:thinned_arrivals:line +12:55 16 -> 17": "chunk size only (as above)",
+    "demand:thinned_arrivals:line +16:10 Lt -> LtE": "exact float equality of a candidate with the horizon",
+    "demand:thinned_arrivals:line +22:20 16 -> 17": "chunk size only (later chunks, at least 17 instead of 16)",
+    "demand:thinned_arrivals:line +22:33 4 -> 5": "chunk size only (later chunks a fifth instead of a quarter)",
+    "demand:thinned_arrivals:line +25:13 Lt -> LtE": "exact float equality of a candidate with the horizon",
+    "demand:thinned_arrivals:line +27:11 Lt -> LtE": "exact float equality of uniform x max_rate with the rate",
+    "demand:backlog_allocation:line +10:11 Or -> And": "a 0 backlog lists nobody (zero counts), no members: nothing",
+    "demand:backlog_allocation:line +10:11 LtE -> Lt": "a backlog of 0 gives everyone 0, and zero counts are not listed",
     # third pass: the games' LP solvers and the sickness clock, measured once the tool survived a crashing mutant
     "solutions:_pass_lp:line +43:25 0 -> 1": "every caller's t column is -weight, weight >= 1: no entry is 0 or 1",
     "solutions:_row_space:line +3:22 Gt -> GtE": "exact float equality of a singular value with the rank tolerance",
@@ -497,7 +516,16 @@ def _mutations(tree: ast.Module) -> Iterator[tuple[str, Callable[[ast.AST], None
     """(description, apply(node), node index) for every mutation of the tree, in source order.
 
     A description names the line RELATIVE to the function's ``def`` line ("line +12:30 Gt -> GtE", column 30), so
-    the keys of ``EQUIVALENT`` survive code moving elsewhere in the module or into another module."""
+    the keys of ``EQUIVALENT`` survive code moving elsewhere in the module or into another module. Nested operations
+    that start at the same column (``a + b + 16``: two additions at one position) would share a description: the
+    second and later get " #2", " #3" (in ``ast.walk`` order, the outer one first), so every key names one mutant."""
+    seen: dict[str, int] = {}
+    for description, apply, index in _raw_mutations(tree):
+        seen[description] = seen.get(description, 0) + 1
+        yield (description if seen[description] == 1 else f"{description} #{seen[description]}"), apply, index
+
+
+def _raw_mutations(tree: ast.Module) -> Iterator[tuple[str, Callable[[ast.AST], None], int]]:
     first = tree.body[0].lineno
 
     def _describe(node: ast.AST, what: str) -> str:
