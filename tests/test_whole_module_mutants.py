@@ -488,13 +488,17 @@ def test_backlog_ties_go_to_the_larger_member_then_by_name() -> None:
     """Largest remainders, ties broken by headcount then name. 2 cases over 300 and 100 heads: quotas 1.5 and 0.5,
     floors 1 and 0, one case left; the remainders tie (0.5) and the larger member takes it: 2 and 0 (a member
     given 0 is not listed). 1 case over two members of 100: 0.5 each, the name first in order (A) takes it. 3 cases
-    over 100, 100 and 200 heads (C joins in month 1, so only A and B share): 1.5 each, A gets 2. No backlog: {}."""
+    over 100, 100 and 200 heads (C joins in month 1, so only A and B share): 1.5 each, A gets 2. 3 cases over 220
+    and 70 heads: quotas 2.276 and 0.724, floors 2 and 0: the larger REMAINDER (0.724, not the larger quota) takes
+    the case left: 2 and 1. No backlog: {}."""
     two = _demand_scenario([("A", 300, 0, None), ("B", 100, 0, None)], backlog=2)
     assert backlog_allocation(two) == {("A", "svc"): 2}
     one = _demand_scenario([("B", 100, 0, None), ("A", 100, 0, None)], backlog=1)
     assert backlog_allocation(one) == {("A", "svc"): 1}
     late = _demand_scenario([("A", 100, 0, None), ("B", 100, 0, None), ("C", 200, 1, None)], backlog=3)
     assert backlog_allocation(late) == {("A", "svc"): 2, ("B", "svc"): 1}
+    uneven = _demand_scenario([("A", 220, 0, None), ("B", 70, 0, None)], backlog=3)
+    assert backlog_allocation(uneven) == {("A", "svc"): 2, ("B", "svc"): 1}
     assert backlog_allocation(_demand_scenario([("A", 100, 0, None)])) == {}
 
 

@@ -144,6 +144,7 @@ _DEMAND_TESTS = (
             "thinned_arrivals_over_many_chunks_and_a_tiny_expected_count",
         )
     ),
+    "tests/test_fourth_pass_mutants.py::test_case_batches_default_to_replication_0_the_scenario_seed_and_horizon",
 )
 _KPI_TESTS = (
     "tests/test_money_terms.py",
@@ -452,6 +453,8 @@ EQUIVALENT: dict[str, str] = {
     "demand:thinned_arrivals:line +27:11 Lt -> LtE": "exact float equality of uniform x max_rate with the rate",
     "demand:backlog_allocation:line +10:11 Or -> And": "a 0 backlog lists nobody (zero counts), no members: nothing",
     "demand:backlog_allocation:line +10:11 LtE -> Lt": "a backlog of 0 gives everyone 0, and zero counts are not listed",
+    "demand:case_batches:line +22:15 Or -> And": "a shortcut: no rate or no window gives no arrival through thinning",
+    "demand:case_batches:line +22:15 LtE -> Lt": "a shortcut: a rate of 0 gives no arrival through thinning too",
     # third pass: the games' LP solvers and the sickness clock, measured once the tool survived a crashing mutant
     "solutions:_pass_lp:line +43:25 0 -> 1": "every caller's t column is -weight, weight >= 1: no entry is 0 or 1",
     "solutions:_row_space:line +3:22 Gt -> GtE": "exact float equality of a singular value with the rank tolerance",
