@@ -724,19 +724,33 @@ def _run_forked(
             verdict = _FAILED
         finally:
             os._exit(verdict)
-    deadline = time.monotonic() + 10 * timeout
+    # the deadline moves on whenever the child uses CPU: on a machine busy with other work a child may get a few
+    # per cent of a core, and a wall-clock limit alone would count its slow but passing tests as a kill
+    cpu, deadline = _cpu_ticks(pid), time.monotonic() + 10 * timeout
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
             break
         if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            return "timeout"
+            now = _cpu_ticks(pid)
+            if now == cpu:  # no CPU used for 10 x timeout of wall-clock time: a deadlock
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return "timeout"
+            cpu, deadline = now, time.monotonic() + 10 * timeout
         time.sleep(0.02)
     if os.WIFEXITED(status):
         return {_PASSED: "passed", _FAILED: "failed", _TIMED_OUT: "timeout"}.get(os.WEXITSTATUS(status), "crash")
     return "crash"
+
+
+def _cpu_ticks(pid: int) -> int:
+    """User + system CPU clock ticks used so far by process ``pid`` (``/proc/<pid>/stat``; -1 if unreadable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return -1
+    return int(fields[11]) + int(fields[12])  # utime and stime: fields 14 and 15 of stat(5)
 
 
 def _single_threaded() -> bool:
