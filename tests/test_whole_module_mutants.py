@@ -11,14 +11,30 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.stats
 from test_money_terms import money_scenario
 from test_tariffs_hand import COSTS, LINES
 from test_tariffs_hand import toy_scenario as hand_toy_scenario
 
 from model.fairness import cost_lines, games, solutions, tariffs
 from model.optimisation import CatalogueOptions
-from model.scenario import Absence, UserError, scenario_from_dict
+from model.scenario import Absence, Distribution, UserError, scenario_from_dict, toy_scenario_dict
+from model.simulation import expected_annual_demand
 from model.simulation.absence import bank_holiday_days, leave_blocks, post_timeline, tenure_sickness, vacancies
+from model.simulation.demand import (
+    arrival_rate_per_day,
+    backlog_allocation,
+    base_rate_per_day,
+    calendar_month_index,
+    draw_attributes,
+    expected_monthly_arrivals,
+    quantile,
+    steady_state_month,
+    thinned_arrivals,
+    window_days,
+)
+from model.simulation.engine import BACKLOG_COLUMNS, CASE_COLUMNS, STAFF_COLUMNS, SimulationOutput
+from model.simulation.kpis import _backlog_metrics, _Rows, _wait_stats, month_label, replication_kpis
 
 
 def _two_service_money_scenario():
@@ -447,3 +463,310 @@ def test_a_forced_sickness_from_day_0_is_long_term_sickness_from_day_0() -> None
         forced=[(0.0, 10.0, "sickness")],
     )
     assert timeline.lost["sickness_long"] == [(0.0, 10.0)]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# demand: the functions added to ``make mutation`` in the second pass, measured in the fourth
+
+
+def _demand_scenario(members: list[tuple[str, int, int, int | None]], backlog: int = 0, start: str = "2018-11"):
+    """The toy scenario (one service "svc", 2,610 cases a year per 1,000 heads: 10 a working day per 1,000 heads)
+    with ``members`` as (name, headcount, join month, leave month), the first one hosting, starting in ``start``,
+    a seasonality profile of 0.45 in January and 1.05 otherwise (mean 1), 12 months."""
+    data = toy_scenario_dict(demand_per_1000=2610.0, backlog=backlog)
+    data["members"] = [
+        {"name": name, "headcount": heads, "fte": heads * 0.9, "join_month": join, "leave_month": leave}
+        for name, heads, join, leave in members
+    ]
+    data["host"]["member"] = members[0][0]
+    data["services"][0]["seasonality"] = [0.45] + [1.05] * 11
+    data["simulation"]["start"] = start
+    return scenario_from_dict(data)
+
+
+def test_backlog_ties_go_to_the_larger_member_then_by_name() -> None:
+    """Largest remainders, ties broken by headcount then name. 2 cases over 300 and 100 heads: quotas 1.5 and 0.5,
+    floors 1 and 0, one case left; the remainders tie (0.5) and the larger member takes it: 2 and 0 (a member
+    given 0 is not listed). 1 case over two members of 100: 0.5 each, the name first in order (A) takes it. 3 cases
+    over 100, 100 and 200 heads (C joins in month 1, so only A and B share): 1.5 each, A gets 2. 3 cases over 220
+    and 70 heads: quotas 2.276 and 0.724, floors 2 and 0: the larger REMAINDER (0.724, not the larger quota) takes
+    the case left: 2 and 1. No backlog: {}."""
+    two = _demand_scenario([("A", 300, 0, None), ("B", 100, 0, None)], backlog=2)
+    assert backlog_allocation(two) == {("A", "svc"): 2}
+    one = _demand_scenario([("B", 100, 0, None), ("A", 100, 0, None)], backlog=1)
+    assert backlog_allocation(one) == {("A", "svc"): 1}
+    late = _demand_scenario([("A", 100, 0, None), ("B", 100, 0, None), ("C", 200, 1, None)], backlog=3)
+    assert backlog_allocation(late) == {("A", "svc"): 2, ("B", "svc"): 1}
+    uneven = _demand_scenario([("A", 220, 0, None), ("B", 70, 0, None)], backlog=3)
+    assert backlog_allocation(uneven) == {("A", "svc"): 2, ("B", "svc"): 1}
+    assert backlog_allocation(_demand_scenario([("A", 100, 0, None)])) == {}
+
+
+def test_arrival_rate_window_and_calendar_by_hand() -> None:
+    """Member B (200 heads) from month 2 to month 5, the scenario starting in November: 10 cases a working day per
+    1,000 heads is 2 a day for B before seasonality (x 0.45 in January, x 1.05 otherwise). Month 0 is November,
+    month 2 January (index 0), month 3 February. The window is [2 x 21.75, 5 x 21.75) = [43.5, 108.75) working
+    days: the rate at 43.5 is 2 x 0.45 = 0.9 (January), at 65.25 (February) 2.1, at 108.75 and just before 43.5
+    it is 0. Expected arrivals a month (rate at mid-month x 21.75): 0, 0, 19.575, 45.675, 45.675, then 0 to month
+    11; A's (1 a day before seasonality) 22.8375 in November and December, 9.7875 in January. The
+    steady-state month is the last (11): a member leaving in month 11 is not in the steady-state demand, one
+    joining in month 11 is, with 2,610 x heads / 1,000 cases a year."""
+    scenario = _demand_scenario([("A", 100, 0, None), ("B", 200, 2, 5), ("C", 400, 11, None), ("D", 50, 0, 11)])
+    assert calendar_month_index(scenario, np.array([0.0, 21.75, 43.5, 65.25, 261.0])).tolist() == [10, 11, 0, 1, 10]
+    assert window_days(scenario, "B", "svc") == (43.5, 108.75)
+    assert window_days(scenario, "A", "svc") == (0.0, math.inf)
+    assert base_rate_per_day(scenario, "B", "svc") == pytest.approx(2.0, rel=1e-12)
+    days = np.array([np.nextafter(43.5, 0.0), 43.5, 65.25, np.nextafter(108.75, 0.0), 108.75])
+    assert arrival_rate_per_day(scenario, "B", "svc", days).tolist() == pytest.approx([0.0, 0.9, 2.1, 2.1, 0.0])
+    monthly = expected_monthly_arrivals(scenario, "B", "svc")
+    assert monthly.tolist() == pytest.approx([0.0, 0.0, 19.575, 45.675, 45.675] + [0.0] * 7, rel=1e-12)
+    assert expected_monthly_arrivals(scenario, "A", "svc")[:3].tolist() == pytest.approx([22.8375, 22.8375, 9.7875])
+    assert steady_state_month(scenario) == 11
+    table = expected_annual_demand(scenario)
+    assert table["member"].tolist() == ["A", "C"]
+    assert table["cases_per_year"].tolist() == pytest.approx([261.0, 1044.0], rel=1e-12)
+
+
+def test_thinned_arrivals_follow_the_documented_recipe() -> None:
+    """The docstring's recipe, one (gap, accept) pair of uniforms at a time from the same generator: candidate
+    t_j = t_(j-1) - ln(1 - gap_j) / max_rate, kept when accept_j x max_rate < rate(t_j), until t_j >= horizon.
+    Rate 0.8 a day before day 10 and 0.2 after (max 0.8, below 1 a day), horizon 60 days. No rate or no horizon:
+    no arrivals; a horizon of half a day at 50 a day: about 25 (Poisson; seed 3 gives 27, all candidates kept)."""
+
+    def rate(t: np.ndarray) -> np.ndarray:
+        return np.where(t < 10.0, 0.8, 0.2)
+
+    def recipe(max_rate: float, horizon: float, seed: int, rate=rate) -> list[float]:
+        rng = np.random.default_rng(seed)
+        t, kept = 0.0, []
+        while True:
+            gap, accept = rng.random(2)
+            t -= math.log1p(-gap) / max_rate
+            if t >= horizon:
+                return kept
+            if accept * max_rate < rate(np.array([t]))[0]:
+                kept.append(t)
+
+    for seed in (1, 2):
+        expected = recipe(0.8, 60.0, seed)
+        assert 5 <= len(expected) <= 40
+        got = thinned_arrivals(rate, 0.8, 60.0, np.random.default_rng(seed))
+        assert got == pytest.approx(expected, rel=1e-12)
+    assert len(thinned_arrivals(rate, 0.0, 60.0, np.random.default_rng(1))) == 0
+    assert len(thinned_arrivals(rate, 0.8, 0.0, np.random.default_rng(1))) == 0
+    flat = lambda t: np.full(np.shape(t), 50.0)  # noqa: E731
+    half_day = thinned_arrivals(flat, 50.0, 0.5, np.random.default_rng(3))
+    assert half_day == pytest.approx(recipe(50.0, 0.5, 3, flat), rel=1e-12)
+    assert len(half_day) == 27
+
+
+class _ShortGaps:
+    """A stand-in generator for ``thinned_arrivals``: ``random(shape)`` returns the next values of a fixed sequence
+    of (gap, accept) pairs, gap uniform 0.01 (gaps of -ln(0.99) / max_rate, 1% of the mean: a hundred times more
+    candidates than the first chunk is sized for) and accept cycling 0.1, 0.5, 0.9."""
+
+    def __init__(self) -> None:
+        self.drawn = 0
+
+    def random(self, shape: int | tuple[int, ...]) -> np.ndarray:
+        count = int(np.prod(shape))
+        index = np.arange(self.drawn, self.drawn + count)
+        self.drawn += count
+        accept = np.array([0.1, 0.5, 0.9])[(index // 2) % 3]
+        return np.where(index % 2 == 0, 0.01, accept).reshape(shape)
+
+
+def test_thinned_arrivals_over_many_chunks_and_a_tiny_expected_count() -> None:
+    """Short gaps (``_ShortGaps``) at max rate 0.8 over 40 days: candidates every -ln(0.99) / 0.8 = 0.01256 days,
+    3,184 of them, far past the first chunk (32 + 6 sqrt 32 + 16 = 81 candidates) and the later ones (a quarter of
+    the previous, at least 16): each chunk must continue from the LAST candidate of the one before. Candidate j
+    (from 1) is at j x 0.01256 and is kept when accept x 0.8 < rate: before day 10 (rate 0.8) every candidate,
+    after it (rate 0.2) only the 0.1 draws (795 + 796 arrivals). An expected count of 0.5 (rate 0.05 over 10 days) sizes a first chunk
+    of 0.5 + 4.2 + 16 = 20 candidates (it must be positive): the arrivals are the candidates before day 10 of the
+    recipe (every one kept at a constant rate), from the same generator."""
+
+    def rate(t: np.ndarray) -> np.ndarray:
+        return np.where(t < 10.0, 0.8, 0.2)
+
+    gap = -math.log(0.99) / 0.8
+    got = thinned_arrivals(rate, 0.8, 40.0, _ShortGaps())
+    j = np.arange(1, math.floor(40.0 / gap) + 1)
+    accept = np.array([0.1, 0.5, 0.9])[(j - 1) % 3]
+    expected = (j * gap)[np.where(j * gap < 10.0, True, accept < 0.25)]
+    assert len(got) == len(expected) == 795 + 796
+    assert got == pytest.approx(expected, rel=1e-9)
+    slow = thinned_arrivals(lambda t: np.full(np.shape(t), 0.05), 0.05, 10.0, np.random.default_rng(4))
+    rng, t, candidates = np.random.default_rng(4), 0.0, []
+    while (t := t - math.log1p(-rng.random(2)[0]) / 0.05) < 10.0:
+        candidates.append(t)
+    assert slow == pytest.approx(candidates, rel=1e-12)
+
+
+def test_quantiles_by_their_closed_forms() -> None:
+    """Exponential of mean 3: -3 ln(1 - u): 3 ln 2 at u = 0.5, 3 ln 4 at 0.75. Lognormal of mean 3 and cv 0.5:
+    sigma^2 = ln 1.25, median 3 / sqrt(1.25), and at u = Phi(1) the median x exp(sigma). Gamma of mean 3 and cv
+    0.5: shape 4, scale 0.75 (scipy.stats.gamma's ppf, an independent implementation). Fixed, or cv 0: the mean."""
+    u = np.array([0.5, 0.75, scipy.stats.norm.cdf(1.0)])
+    exponential = quantile(Distribution(distribution="exponential", mean=3.0), u[:2])
+    assert exponential.tolist() == pytest.approx([3 * math.log(2), 3 * math.log(4)], rel=1e-12)
+    lognormal = quantile(Distribution(distribution="lognormal", mean=3.0, cv=0.5), u[[0, 2]])
+    median = 3.0 / math.sqrt(1.25)
+    assert lognormal.tolist() == pytest.approx([median, median * math.exp(math.sqrt(math.log(1.25)))], rel=1e-9)
+    gamma = quantile(Distribution(distribution="gamma", mean=3.0, cv=0.5), u)
+    assert gamma.tolist() == pytest.approx(scipy.stats.gamma.ppf(u, 4.0, scale=0.75).tolist(), rel=1e-9)
+    assert quantile(Distribution(distribution="lognormal", mean=3.0, cv=0.0), u).tolist() == [3.0] * 3
+    assert quantile(Distribution(distribution="gamma", mean=3.0, cv=0.0), u).tolist() == [3.0] * 3
+    with pytest.raises(ValueError, match="unknown distribution 'weibull'"):
+        quantile(Distribution.model_construct(distribution="weibull", mean=3.0, cv=0.5), u)
+
+
+def test_case_attributes_follow_the_documented_recipe() -> None:
+    """One row of uniforms a case (one per step, then one for the external lead time), in case order, turned into
+    values by each step's inverse CDF: the toy's steps are fixed (11 h, 3 days, 5.5 h), so every row is (11, 3,
+    5.5); with an exponential lead time of mean 4 days, case k's lead time is -4 ln(1 - U_k3) (the row's LAST
+    uniform). Without an external option the lead times are 0."""
+    data = toy_scenario_dict()
+    data["services"][0]["delivery"]["external"]["lead_time_days"] = {"distribution": "exponential", "mean": 4.0}
+    service = scenario_from_dict(data).services[0]
+    values, lead = draw_attributes(service, np.random.default_rng(9), 5)
+    rows = np.random.default_rng(9).random((5, 4))
+    assert values.tolist() == [[11.0, 3.0, 5.5]] * 5
+    assert lead.tolist() == pytest.approx((-4.0 * np.log1p(-rows[:, 3])).tolist(), rel=1e-12)
+    del data["services"][0]["delivery"]["external"]
+    internal = scenario_from_dict(data).services[0]
+    values, lead = draw_attributes(internal, np.random.default_rng(9), 3)
+    assert values.shape == (3, 3) and lead.tolist() == [0.0, 0.0, 0.0]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# kpis: the functions added to ``make mutation`` in the second pass, measured in the fourth
+
+
+def test_wait_statistics_by_hand() -> None:
+    """Waits 0, 1, 2, 3, 4 days (in shuffled order) and completions 10, 20, 30, 40, 50: numpy's linear percentiles
+    put the p-th at position p/100 x 4 of the sorted values: wait p50 = 2, p90 = 3.6, p95 = 3.8; completion p50 =
+    30, p90 = 46; means 2 and 30; 4 of 5 cases waited at all (0.8). No case: every statistic NaN."""
+    stats = _wait_stats(np.array([3.0, 0.0, 4.0, 1.0, 2.0]), np.array([40.0, 10.0, 50.0, 20.0, 30.0]))
+    assert stats == pytest.approx(
+        {
+            "queue_wait_mean_days": 2.0,
+            "queue_wait_p50_days": 2.0,
+            "queue_wait_p90_days": 3.6,
+            "queue_wait_p95_days": 3.8,
+            "queue_wait_prob_positive": 0.8,
+            "completion_mean_days": 30.0,
+            "completion_p50_days": 30.0,
+            "completion_p90_days": 46.0,
+        },
+        rel=1e-12,
+    )
+    empty = _wait_stats(np.array([]), np.array([]))
+    assert len(empty) == 8 and all(math.isnan(value) for value in empty.values())
+
+
+def test_month_labels_cross_the_year_end() -> None:
+    """Simulation month m of a run starting in November 2018 is calendar month 11 + m: month 0 is 2018-11, month 1
+    2018-12, month 2 2019-01, month 14 2020-01."""
+    scenario = _demand_scenario([("A", 100, 0, None)])
+    assert [month_label(scenario, m) for m in (0, 1, 2, 14)] == ["2018-11", "2018-12", "2019-01", "2020-01"]
+
+
+def _kpi_case(member: str, arrival: float, end: float, horizon: float, target: float = 10.0) -> dict:
+    """A shared case of "svc" (the SLA rule of the kpis docstring: met when completed within the target; open at
+    the horizon and older than the target: a miss; open and younger: unknown)."""
+    completed = not math.isnan(end)
+    met = float(end - arrival <= target) if completed else (0.0 if horizon - arrival > target else math.nan)
+    return {
+        "case_id": 0,
+        "member": member,
+        "service": "svc",
+        "mode": "shared",
+        "origin": "arrival",
+        "arrival_day": arrival,
+        "arrival_month": int(arrival // 21.75),
+        "warm_up": arrival < 3 * 21.75,
+        "work_hours": 1.0,
+        "wait_days": 0.0,
+        "external_days": 0.0,
+        "first_start_day": arrival,
+        "end_day": end,
+        "completed": completed,
+        "queue_wait_days": 0.0,
+        "completion_days": end - arrival,
+        "target_days": target,
+        "met_target": met,
+        "handoffs": 0,
+    }
+
+
+def test_sla_by_review_period_after_a_warm_up_longer_than_a_period() -> None:
+    """Six months from April 2018, 3 months of warm-up, 2-month review periods: the first period counted starts at
+    month (3 // 2) x 2 = 2 (2018-06: days 43.5-87), the second at month 4 (2018-08: days 87-130.5); target 10 days,
+    50%. Cases: A 70 -> 75 (met, known day 75: 2018-06); A 80 -> 100 (a miss known at its deadline, day 90:
+    2018-08); B 85 -> 86 (met, day 86: 2018-06); A 100, still open at day 130.5 (a miss known at day 110: 2018-08);
+    B 126, open and 4.5 days old (unknown: left out); A 30 (warm-up: not counted).
+    2018-06: 2 cases, attainment 1 (A 1 of 1, B 1 of 1). 2018-08: 2 cases, 0 (A 0 of 2; B no case: NaN). Over the
+    window: 4 cases, 2 met: 0.5, which meets the 50% target exactly (sla_target_met 1); A 1 of 3, B 1 of 1.
+    Completed cases: 3 of 5 counted, 2 open at the end."""
+    data = toy_scenario_dict(horizon_months=6)
+    data["members"].append({"name": "B", "headcount": 500, "fte": 450.0})
+    data["services"][0]["kpi"]["target_fraction"] = 0.5
+    data["simulation"].update({"warm_up_months": 3, "kpi_review_months": 2, "start": "2018-04"})
+    scenario = scenario_from_dict(data)
+    horizon = 6 * 21.75
+    rows = [("A", 70.0, 75.0), ("A", 80.0, 100.0), ("B", 85.0, 86.0), ("A", 100.0, math.nan)]
+    rows += [("B", 126.0, math.nan), ("A", 30.0, 35.0)]
+    cases = pd.DataFrame([_kpi_case(m, a, e, horizon) for m, a, e in rows], columns=CASE_COLUMNS)
+    output = SimulationOutput(
+        0, cases, pd.DataFrame(columns=STAFF_COLUMNS), pd.DataFrame(columns=BACKLOG_COLUMNS), horizon, 3 * 21.75
+    )
+    k = replication_kpis(scenario, output).set_index(["metric", "service", "member", "period"])["value"]
+    periods = sorted({p for p in k.index.get_level_values("period") if p != "all"})
+    assert periods == ["2018-06", "2018-08"]
+    for service in ("all", "svc"):
+        assert k[("sla_cases", service, "all", "2018-06")] == 2
+        assert k[("sla_attainment", service, "all", "2018-06")] == 1.0
+        assert k[("sla_cases", service, "all", "2018-08")] == 2
+        assert k[("sla_attainment", service, "all", "2018-08")] == 0.0
+        assert k[("sla_cases", service, "all", "all")] == 4
+        assert k[("sla_attainment", service, "all", "all")] == 0.5
+        assert k[("cases_arrived", service, "all", "all")] == 5
+        assert k[("cases_completed", service, "all", "all")] == 3
+        assert k[("cases_open_end", service, "all", "all")] == 2
+    for service in ("all", "svc"):
+        assert k[("sla_cases", service, "A", "2018-06")] == 1 and k[("sla_attainment", service, "A", "2018-06")] == 1
+        assert k[("sla_cases", service, "A", "2018-08")] == 2 and k[("sla_attainment", service, "A", "2018-08")] == 0
+        assert k[("sla_cases", service, "B", "2018-06")] == 1 and k[("sla_attainment", service, "B", "2018-06")] == 1
+        assert k[("sla_cases", service, "B", "2018-08")] == 0
+        assert math.isnan(k[("sla_attainment", service, "B", "2018-08")])
+        assert k[("sla_attainment", service, "A", "all")] == pytest.approx(1 / 3, rel=1e-12)
+        assert k[("sla_attainment", service, "B", "all")] == 1.0
+    assert k[("sla_target_met", "svc", "all", "all")] == 1.0
+    assert ("sla_target_met", "all", "all", "all") not in k.index
+
+
+def test_backlog_counts_by_month_and_service() -> None:
+    """Open cases at the start of months 0 and 2 (run from November 2018), for two services: the "all" row of each
+    month is the sum over services (1 + 2 = 3, then 4 + 0 = 4), each service's row its own count, labelled by the
+    month: 2018-11 and 2019-01. No backlog table: no rows."""
+    scenario = _demand_scenario([("A", 100, 0, None)])
+    backlog = pd.DataFrame(
+        [[0.0, 0, "svc", "shared", 1], [0.0, 0, "other", "shared", 2], [43.5, 2, "svc", "shared", 4]],
+        columns=BACKLOG_COLUMNS,
+    )
+    rows = _Rows(3)
+    output = SimulationOutput(3, pd.DataFrame(columns=CASE_COLUMNS), None, backlog, 261.0, 0.0)
+    _backlog_metrics(scenario, output, rows)
+    assert sorted((r[1], r[2], r[5], r[6]) for r in rows.rows) == sorted(
+        [
+            ("backlog_open_cases", "all", "2018-11", 3.0),
+            ("backlog_open_cases", "all", "2019-01", 4.0),
+            ("backlog_open_cases", "svc", "2018-11", 1.0),
+            ("backlog_open_cases", "other", "2018-11", 2.0),
+            ("backlog_open_cases", "svc", "2019-01", 4.0),
+        ]
+    )
+    assert all(r[0] == 3 for r in rows.rows)
+    empty = _Rows(0)
+    _backlog_metrics(scenario, SimulationOutput(0, None, None, pd.DataFrame(columns=BACKLOG_COLUMNS), 1.0, 0.0), empty)
+    assert empty.rows == []

@@ -109,6 +109,7 @@ _GAMES_LP_TESTS = (
     "tests/test_games_properties.py",
     "tests/test_games_errors.py::test_one_player_game",
     "tests/test_measured_mutants.py",
+    "tests/test_games_nucleolus_generation.py",
 )
 _ABSENCE_TESTS = (
     "tests/test_forced_absence.py",
@@ -129,11 +130,31 @@ _TIMELINE_TESTS = (
     "-m",
     "not slow",
 )
-_DEMAND_TESTS = ("tests/test_demand_arrivals.py", "tests/test_mutation_survivors.py")
+_DEMAND_TESTS = (
+    "tests/test_demand_arrivals.py",
+    "tests/test_mutation_survivors.py",
+    *(
+        _WHOLE + name
+        for name in (
+            "backlog_ties_go_to_the_larger_member_then_by_name",
+            "arrival_rate_window_and_calendar_by_hand",
+            "thinned_arrivals_follow_the_documented_recipe",
+            "quantiles_by_their_closed_forms",
+            "case_attributes_follow_the_documented_recipe",
+            "thinned_arrivals_over_many_chunks_and_a_tiny_expected_count",
+        )
+    ),
+    "tests/test_fourth_pass_mutants.py::test_case_batches_default_to_replication_0_the_scenario_seed_and_horizon",
+)
 _KPI_TESTS = (
     "tests/test_money_terms.py",
     "tests/test_mutation_survivors.py",
     "tests/test_kpis.py",
+    _WHOLE + "wait_statistics_by_hand",
+    _WHOLE + "month_labels_cross_the_year_end",
+    _WHOLE + "sla_by_review_period_after_a_warm_up_longer_than_a_period",
+    _WHOLE + "backlog_counts_by_month_and_service",
+    "tests/test_fourth_pass_mutants.py::test_reliability_counts_by_service_and_team_and_over_staffed_teams",
     "-k",
     "not real_run",
 )
@@ -211,6 +232,7 @@ TARGETS: dict[str, Target] = {
             "_solve",
             "_row_space",
             "_sequential_nucleolus",
+            "_enumerated_nucleolus",
             "nucleolus",
             "prenucleolus",
             "per_capita_nucleolus",
@@ -229,6 +251,7 @@ TARGETS: dict[str, Target] = {
                 "_solve",
                 "_row_space",
                 "_sequential_nucleolus",
+                "_enumerated_nucleolus",
                 "nucleolus",
                 "prenucleolus",
                 "per_capita_nucleolus",
@@ -251,7 +274,19 @@ TARGETS: dict[str, Target] = {
             "staffing_options",
             "capacity_table",
         ),
-        ("tests/test_pooling.py", "tests/test_mutation_survivors.py"),
+        (
+            "tests/test_pooling.py",
+            "tests/test_mutation_survivors.py",
+            *(
+                "tests/test_measured_mutants.py::test_" + name
+                for name in (
+                    "unreachable_reason_names_each_cause_by_hand",
+                    "staffing_menu_of_one_server_pools_by_hand",
+                    "staffing_menu_from_a_measured_table_by_hand",
+                    "staffing_menu_stops_at_the_largest_pool",
+                )
+            ),
+        ),
     ),
     "queueing": Target(
         "model.optimisation.queueing",
@@ -398,21 +433,46 @@ EQUIVALENT: dict[str, str] = {
     "queueing:max_arrival_rate:line +23:23 Mult -> Div": "bisection tolerance: a tighter stop, same answer",
     "queueing:max_arrival_rate:line +23:35 max -> min": "bisection tolerance: a tighter stop, same answer",
     "queueing:max_arrival_rate:line +23:39 1.0 -> 1.5": "bisection tolerance: moves the answer < 2e-10",
+    # fourth pass: pooling's staffing menu, demand's arrivals and the KPIs' case metrics
+    "pooling:unreachable_reason:line +21:32 Lt -> LtE": "exact float equality of 1 - exp(-mu budget) with the target",
+    "pooling:staffing_options:line +4:22 0 -> 1": "default min_people 0 or 1: top = max(1, min_people) is 1 either way",
+    "pooling:staffing_options:line +18:24 Gt -> GtE": "exact float equality of the step's rounding error with 1e-9",
+    "pooling:staffing_options:line +18:70 1e-09 -> 1.5000000000000002e-09": "in practice: float guard of the step check",
+    "pooling:staffing_options:line +38:33 LtE -> Lt": "L(top) >= load, 0 only if load <= 0: every option is 0, skipped",
+    "pooling:staffing_options:line +49:43 1e-09 -> 1.5000000000000002e-09": "float guard of ceil: FTEs are k / steps",
+    "demand:expected_monthly_arrivals:line +3:74 0.5 -> 0.75": "windows are whole months: 1/2 and 3/4 in one month",
+    "demand:thinned_arrivals:line +9:7 LtE -> Lt": "max_rate 0: infinite gaps, no candidate in the horizon: same empty",
+    "demand:thinned_arrivals:line +11:15 Mult -> Div": "chunk size only: the draws are the same whatever the chunk size",
+    "demand:thinned_arrivals:line +12:16 Add -> Sub #2": "chunk size only (E - 6 sqrt E + 16 >= 7, still positive)",
+    "demand:thinned_arrivals:line +12:27 Mult -> Div": "chunk size only (as above)",
+    "demand:thinned_arrivals:line +12:27 6.0 -> 9.0": "chunk size only (as above)",
+    "demand:thinned_arrivals:line +12:55 16 -> 17": "chunk size only (as above)",
+    "demand:thinned_arrivals:line +16:10 Lt -> LtE": "exact float equality of a candidate with the horizon",
+    "demand:thinned_arrivals:line +22:20 16 -> 17": "chunk size only (later chunks, at least 17 instead of 16)",
+    "demand:thinned_arrivals:line +22:33 4 -> 5": "chunk size only (later chunks a fifth instead of a quarter)",
+    "demand:thinned_arrivals:line +25:13 Lt -> LtE": "exact float equality of a candidate with the horizon",
+    "demand:thinned_arrivals:line +27:11 Lt -> LtE": "exact float equality of uniform x max_rate with the rate",
+    "demand:backlog_allocation:line +10:11 Or -> And": "a 0 backlog lists nobody (zero counts), no members: nothing",
+    "demand:backlog_allocation:line +10:11 LtE -> Lt": "a backlog of 0 gives everyone 0, and zero counts are not listed",
+    "demand:case_batches:line +22:15 Or -> And": "a shortcut: no rate or no window gives no arrival through thinning",
+    "demand:case_batches:line +22:15 LtE -> Lt": "a shortcut: a rate of 0 gives no arrival through thinning too",
+    "kpis:_case_metrics:line +49:79 1 -> 2": "a larger index space: the 'all' code stays apart from every real code",
+    "kpis:_case_metrics:line +49:101 1 -> 2": "a larger index space (as above)",
     # third pass: the games' LP solvers and the sickness clock, measured once the tool survived a crashing mutant
-    "solutions:_pass_lp:line +34:25 0 -> 1": "every caller's t column is -weight, weight >= 1: no entry is 0 or 1",
+    "solutions:_pass_lp:line +43:25 0 -> 1": "every caller's t column is -weight, weight >= 1: no entry is 0 or 1",
     "solutions:_row_space:line +3:22 Gt -> GtE": "exact float equality of a singular value with the rank tolerance",
     "solutions:_row_space:line +3:33 Mult -> Div": "in practice: rank tolerance (0/1 rows: rounding-level or O(1) values)",
     "solutions:_row_space:line +3:33 1e-09 -> 1.5000000000000002e-09": "in practice: rank tolerance (as above)",
     "solutions:_row_space:line +3:40 max -> min": "in practice: rank tolerance (as above; s_max >= sqrt(2))",
     "solutions:_row_space:line +3:44 1.0 -> 1.5": "in practice: rank tolerance (as above)",
-    "solutions:_sequential_nucleolus:line +6:41 2 -> 3": "costs[1:3] of a one-player game (2 entries) is costs[1:2]",
-    "solutions:_sequential_nucleolus:line +14:14 1.0 -> 1.5": "in practice: objective x 1.5 scales every dual x 1.5",
-    "solutions:_sequential_nucleolus:line +23:10 Lt -> LtE": "the loop ends through the break at rank n; rank < n before",
-    "solutions:_sequential_nucleolus:line +28:32 Gt -> GtE": "exact float equality of a dual with DUAL_TOL",
-    "solutions:_sequential_nucleolus:line +29:26 0 -> 1": "one dual above DUAL_TOL: argmax picks that same row",
-    "solutions:_sequential_nucleolus:line +39:11 GtE -> Gt": "at rank n every free row is determined and the loop ends",
-    "solutions:_sequential_nucleolus:line +45:32 Lt -> LtE": "exact float equality of a residual with 1e-9",
-    "solutions:_sequential_nucleolus:line +45:67 1e-09 -> 1.5000000000000002e-09": "in practice: span tolerance",
+    "solutions:_sequential_nucleolus:line +10:41 2 -> 3": "costs[1:3] of a one-player game (2 entries) is costs[1:2]",
+    "solutions:_enumerated_nucleolus:line +13:14 1.0 -> 1.5": "in practice: objective x 1.5 scales every dual x 1.5",
+    "solutions:_enumerated_nucleolus:line +22:10 Lt -> LtE": "the loop ends through the break at rank n; rank < n before",
+    "solutions:_enumerated_nucleolus:line +27:32 Gt -> GtE": "exact float equality of a dual with DUAL_TOL",
+    "solutions:_enumerated_nucleolus:line +28:26 0 -> 1": "one dual above DUAL_TOL: argmax picks that same row",
+    "solutions:_enumerated_nucleolus:line +38:11 GtE -> Gt": "at rank n every free row is determined and the loop ends",
+    "solutions:_enumerated_nucleolus:line +44:32 Lt -> LtE": "exact float equality of a residual with 1e-9",
+    "solutions:_enumerated_nucleolus:line +44:67 1e-09 -> 1.5000000000000002e-09": "in practice: span tolerance",
     "solutions:least_core_epsilon:line +14:14 1.0 -> 1.5": "the value returned is t, not the objective: same optimum",
     "solutions:core_is_nonempty:line +2:11 LtE -> Lt": "exact float equality of the LP's epsilon with the tolerance",
     "solutions:_lexicographic_closest:line +21:14 1.0 -> 1.5": "in practice: objective x 1.5 scales every dual x 1.5",
@@ -462,7 +522,16 @@ def _mutations(tree: ast.Module) -> Iterator[tuple[str, Callable[[ast.AST], None
     """(description, apply(node), node index) for every mutation of the tree, in source order.
 
     A description names the line RELATIVE to the function's ``def`` line ("line +12:30 Gt -> GtE", column 30), so
-    the keys of ``EQUIVALENT`` survive code moving elsewhere in the module or into another module."""
+    the keys of ``EQUIVALENT`` survive code moving elsewhere in the module or into another module. Nested operations
+    that start at the same column (``a + b + 16``: two additions at one position) would share a description: the
+    second and later get " #2", " #3" (in ``ast.walk`` order, the outer one first), so every key names one mutant."""
+    seen: dict[str, int] = {}
+    for description, apply, index in _raw_mutations(tree):
+        seen[description] = seen.get(description, 0) + 1
+        yield (description if seen[description] == 1 else f"{description} #{seen[description]}"), apply, index
+
+
+def _raw_mutations(tree: ast.Module) -> Iterator[tuple[str, Callable[[ast.AST], None], int]]:
     first = tree.body[0].lineno
 
     def _describe(node: ast.AST, what: str) -> str:
@@ -658,19 +727,33 @@ def _run_forked(
             verdict = _FAILED
         finally:
             os._exit(verdict)
-    deadline = time.monotonic() + 10 * timeout
+    # the deadline moves on whenever the child uses CPU: on a machine busy with other work a child may get a few
+    # per cent of a core, and a wall-clock limit alone would count its slow but passing tests as a kill
+    cpu, deadline = _cpu_ticks(pid), time.monotonic() + 10 * timeout
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
             break
         if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            return "timeout"
+            now = _cpu_ticks(pid)
+            if now == cpu:  # no CPU used for 10 x timeout of wall-clock time: a deadlock
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return "timeout"
+            cpu, deadline = now, time.monotonic() + 10 * timeout
         time.sleep(0.02)
     if os.WIFEXITED(status):
         return {_PASSED: "passed", _FAILED: "failed", _TIMED_OUT: "timeout"}.get(os.WEXITSTATUS(status), "crash")
     return "crash"
+
+
+def _cpu_ticks(pid: int) -> int:
+    """User + system CPU clock ticks used so far by process ``pid`` (``/proc/<pid>/stat``; -1 if unreadable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return -1
+    return int(fields[11]) + int(fields[12])  # utime and stime: fields 14 and 15 of stat(5)
 
 
 def _single_threaded() -> bool:
@@ -708,6 +791,9 @@ def run_target(
     for key in EQUIVALENT:
         if key.startswith(f"{name}:") and key not in known:
             print(f"  STALE equivalent key (no such mutant any more; re-check it): {key}", flush=True)
+    for key in mutants or ():
+        if key.startswith(f"{name}:") and key not in known:  # a key gone stale after an edit would run nothing
+            print(f"  UNKNOWN --mutant key (no such mutant; see --list): {key}", flush=True)
     for tests in dict.fromkeys(target.tests_for(f) for f in functions):
         if _run_forked(tests, timeout * 5) != "passed":
             raise SystemExit(f"{name}: the mapped tests fail WITHOUT any mutant: {' '.join(tests)}")

@@ -242,10 +242,19 @@ def _pass_lp(
     ``sum x = efficiency``, extra rows ``lo <= sum coef * var <= hi``, ``x <= col_upper`` into ``solver``.
 
     Variables: ``x_0..x_{n-1}`` then (if ``extra_col`` is given or extra rows use it) one scalar ``t``.
+
+    Raises ``ValueError`` if ``cost``, ``col_upper`` or ``row_upper`` does not fit the LP's ``n + 1`` columns and ``m``
+    coalition rows, and ``RuntimeError`` if HiGHS rejects the model (``passModel`` not ``kOk``): HiGHS reads only
+    the first ``n + 1`` costs and, after rejecting a model, still runs and reports an optimum, so neither would show.
     """
     m, n = members.shape
     num_col = n + 1
     num_row = m + 1 + len(extra_rows)
+    if len(cost) != num_col or len(col_upper) != n or len(row_upper) != m:
+        raise ValueError(
+            f"game LP of {n} players and {m} coalition rows needs {num_col} costs, {n} column bounds and {m} row "
+            f"bounds; got {len(cost)}, {len(col_upper)} and {len(row_upper)}"
+        )
     starts = [0]
     index: list[np.ndarray] = []
     value: list[np.ndarray] = []
@@ -287,7 +296,11 @@ def _pass_lp(
     lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
     lp.a_matrix_.index_ = np.concatenate(index).astype(np.int32)
     lp.a_matrix_.value_ = np.concatenate(value).astype(np.float64)
-    solver.passModel(lp)
+    status = solver.passModel(lp)
+    if status != highspy.HighsStatus.kOk:
+        raise RuntimeError(
+            f"HiGHS rejected the game LP ({num_col} columns, {num_row} rows): passModel returned {status.name}"
+        )
 
 
 def _solve(solver: highspy.Highs, infeasible: Callable[[], Exception]) -> tuple[np.ndarray, np.ndarray]:
