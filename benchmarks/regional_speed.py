@@ -126,7 +126,7 @@ def main() -> int:
         return found.coalition, found.excess_gbp
 
     rowgen = RowGenerationGame(names, lambda s: table[frozenset(s)], separate)
-    eps, _, rounds = rowgen.least_core()
+    eps = rowgen.least_core().epsilon
     closest, _ = rowgen.closest_core(per_capita)
     verdict = rowgen.core_verdict(per_capita)
     t_rowgen = time.perf_counter() - start

@@ -8,12 +8,18 @@ and repeat. When the oracle finds nothing above the bound, the answer over W is 
 exact.
 
 * ``core_verdict``: is a tariff in the core, and which coalition would walk away (one MILP plus the singletons);
-* ``least_core``: the least-core value epsilon* = min_x max_S (x(S) - c(S)) (exact);
+* ``least_core``: the least-core value epsilon* = min_x max_S (x(S) - c(S)) (exact when it converges; otherwise
+  proven bounds, which often settle whether the core is empty all the same: ``LeastCore``);
 * ``closest_core``: the core (least core when the core is empty) allocation lexicographically closest to a
   reference, the per-capita tariff (exact, the same definition as ``games.closest_core_allocation``);
 * ``nucleolus``: the nucleolus over the generated coalitions W, with its first level (the least core) exact. Deeper
   levels are the nucleolus of the game restricted to W, which can differ from the true nucleolus: the result says so
   (``exact_levels``).
+
+Every row found is kept (``rows``) and shared by the methods; rows already known (coalitions solved for sampled Shapley)
+can be added up front with ``add_rows``, which costs nothing and often saves separation rounds. The worst coalition
+found at an allocation is remembered, so the core verdict of an allocation a method has just checked (the last
+closest-core or nucleolus round) needs no new MILP.
 
 The excess of a coalition the oracle names is re-priced by the ordinary coalition MILP, so numbers agree with the
 enumerated table (``tests/test_row_generation.py`` compares with it on the 12-member partnership).
@@ -21,6 +27,7 @@ enumerated table (``tests/test_row_generation.py`` compares with it on the 12-me
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,8 +35,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linprog
 
-SeparationFn = Callable[[Mapping[str, float]], tuple[frozenset[str], float]]
-"""tariffs -> (coalition of 2 to n - 1 members with the largest x(S) - c(S), that excess)."""
+SeparationFn = Callable[..., tuple[frozenset[str], float]]
+"""tariffs -> (coalition of 2 to n - 1 members with the largest x(S) - c(S), that excess). With
+``RowGenerationGame.first_violation`` it is also given ``at_least`` (pounds per year) and may stop at the first
+coalition whose excess reaches it."""
 
 DUAL_TOL = 1e-9
 
@@ -47,6 +56,32 @@ class CoreVerdict:
     method: str = "separation MILP (exact)"
 
 
+@dataclass(frozen=True)
+class LeastCore:
+    """The least core by row generation, pounds per year.
+
+    ``epsilon``: the largest excess over every proper coalition at ``allocation`` (exact, by separation), so an
+    upper bound of epsilon*; ``lower_bound``: the least-core LP's value over the generated rows (a relaxation, so a
+    lower bound of epsilon*). Converged (within ``tolerance``): both are epsilon*. ``core_nonempty`` is True when
+    the upper bound is <= tolerance (``allocation`` is then in the core), False when the lower bound is above it,
+    and None when the bounds straddle it (not settled within the rounds)."""
+
+    epsilon: float
+    lower_bound: float
+    allocation: dict[str, float]
+    rounds: int
+    converged: bool
+    tolerance: float
+
+    @property
+    def core_nonempty(self) -> bool | None:
+        if self.epsilon <= self.tolerance:
+            return True
+        if self.lower_bound > self.tolerance:
+            return False
+        return None
+
+
 @dataclass
 class RowGenerationGame:
     """A cost game known through ``cost`` (c of a frozenset, pounds per year) and ``separate`` (module docstring).
@@ -61,12 +96,46 @@ class RowGenerationGame:
     rows: dict[frozenset[str], float] = field(default_factory=dict)
     separations: int = 0
     rel_tol: float = 1e-9
+    reprice: bool = True
+    """Re-price the coalition the oracle names with ``cost`` (True), or take c(S) = x(S) - the excess it reports
+    (False: an oracle that solves the coalition's catalogue exactly, as the separation MILP does to within its
+    5-pence gap, and one that never calls ``cost`` from another thread)."""
+    first_violation: bool = False
+    """Let the oracle stop at the first coalition whose excess is above the bound that matters (the tolerance for
+    a core verdict, the LP's level for the least core, closest core and nucleolus) instead of proving it the
+    largest: row generation needs only a violated row, a verdict only a coalition that would leave. Rounds and
+    verdicts that find nothing are still proven (the search then covers every coalition). A verdict then names a
+    coalition that would leave, not necessarily the one that saves most."""
+    _worst: dict[tuple[float, ...], tuple[frozenset[str], float, bool]] = field(default_factory=dict, repr=False)
+    _least: LeastCore | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.grand = self.cost(frozenset(self.players))
         self.scale = max(abs(self.grand), 1.0)
         for p in self.players:
             self.rows[frozenset([p])] = self.cost(frozenset([p]))
+
+    def add_rows(self, costs: Mapping[frozenset[str], float]) -> int:
+        """Add already-known coalition costs (pounds per year) as rows; the grand coalition and empty set are
+        skipped. Returns how many were new."""
+        everyone = frozenset(self.players)
+        before = len(self.rows)
+        for coalition, value in costs.items():
+            coalition = frozenset(coalition)
+            if coalition and coalition != everyone and coalition <= everyone and math.isfinite(value):
+                self.rows.setdefault(coalition, float(value))
+        return len(self.rows) - before
+
+    def fork(self, separate: SeparationFn | None = None) -> RowGenerationGame:
+        """A copy with the rows, remembered verdicts and least core found so far, and optionally its own oracle: two
+        copies can then run methods side by side (in threads), each deterministic given what it started from."""
+        twin = copy.copy(self)
+        twin.rows = dict(self.rows)
+        twin._worst = dict(self._worst)
+        twin.separations = 0
+        if separate is not None:
+            twin.separate = separate
+        return twin
 
     @property
     def tolerance(self) -> float:
@@ -75,15 +144,38 @@ class RowGenerationGame:
         return self.rel_tol * self.scale * 100
 
     # -- oracle ------------------------------------------------------------------------------------------------------
-    def worst(self, x: Mapping[str, float]) -> tuple[frozenset[str], float]:
-        """The coalition with the largest excess over EVERY proper coalition at ``x``, and that excess (re-priced)."""
+    def worst(self, x: Mapping[str, float], at_least: float | None = None) -> tuple[frozenset[str], float]:
+        """The coalition with the largest excess over EVERY proper coalition at ``x``, and that excess (re-priced).
+        With ``first_violation`` and ``at_least``: a coalition whose excess is at least ``at_least`` if there is one
+        (not necessarily the largest), else the largest. Remembered per allocation, so asking again costs no MILP."""
+        key = tuple(float(x[p]) for p in self.players)
+        known = self._worst.get(key)
+        if known is None or not (known[2] or (at_least is not None and known[1] >= at_least)):
+            known = self._separate_worst(x, at_least if self.first_violation else None)
+            self._worst[key] = known
+        return known[0], known[1]
+
+    def proven_worst(self, x: Mapping[str, float]) -> bool:
+        """Whether the excess ``worst`` gave at ``x`` is proven the largest (no early stop)."""
+        known = self._worst.get(tuple(float(x[p]) for p in self.players))
+        return bool(known and known[2])
+
+    def _separate_worst(self, x: Mapping[str, float], at_least: float | None) -> tuple[frozenset[str], float, bool]:
         best = max((frozenset([p]) for p in self.players), key=lambda s: x[next(iter(s))] - self.rows[s])
         best_excess = x[next(iter(best))] - self.rows[best]
+        proven = True
         if len(self.players) >= 3:
             self.separations += 1
-            coalition, _ = self.separate(x)
-            cost = self.cost(coalition)
-            self.rows[coalition] = cost
+            if at_least is None:
+                coalition, found = self.separate(x)
+            else:
+                coalition, found = self.separate(x, at_least=at_least)
+                proven = found < at_least  # the search stops early only on reaching at_least
+            if coalition not in self.rows:
+                self.rows[coalition] = (
+                    self.cost(coalition) if self.reprice else math.fsum(x[p] for p in coalition) - found
+                )
+            cost = self.rows[coalition]
             excess = math.fsum(x[p] for p in coalition) - cost
             if excess > best_excess + self.tolerance or (
                 excess > best_excess - self.tolerance and len(coalition) < len(best)
@@ -91,10 +183,10 @@ class RowGenerationGame:
                 best, best_excess = coalition, excess
         elif len(self.players) == 2:
             pass  # the only proper coalitions are the singletons
-        return best, best_excess
+        return best, best_excess, proven
 
     def core_verdict(self, x: Mapping[str, float]) -> CoreVerdict:
-        coalition, excess = self.worst(x)
+        coalition, excess = self.worst(x, at_least=self.tolerance)
         gap = math.fsum(x[p] for p in self.players) - self.grand
         tol = self.tolerance
         return CoreVerdict(excess <= tol and abs(gap) <= tol, coalition, float(excess), float(gap), tol)
@@ -112,9 +204,15 @@ class RowGenerationGame:
         return {p: float(x[i]) * self.scale for i, p in enumerate(self.players)}
 
     # -- least core --------------------------------------------------------------------------------------------------
-    def least_core(self, max_rounds: int = 500) -> tuple[float, dict[str, float], int]:
-        """(epsilon*, one least-core allocation, rounds): min eps s.t. x(S) - c(S) <= eps for every proper S."""
+    def least_core(self, max_rounds: int = 500) -> LeastCore:
+        """The least core: min eps s.t. x(S) - c(S) <= eps for every proper S (``LeastCore``: exact when
+        converged, proven bounds otherwise). A converged answer is kept and returned by later calls."""
+        if self._least is not None and self._least.converged:
+            return self._least
         n = len(self.players)
+        upper, best_x = math.inf, None
+        lower = -math.inf
+        rounds = 0
         for rounds in range(1, max_rounds + 1):
             coalitions = list(self.rows)
             a = self._matrix(coalitions)
@@ -135,11 +233,24 @@ class RowGenerationGame:
                 raise RuntimeError(f"least-core LP failed: {res.message}")
             x = self._as_dict(res.x[:n])
             eps = float(res.x[n]) * self.scale
+            lower = max(lower, eps)
             before = len(self.rows)
-            _, excess = self.worst(x)
+            _, excess = self.worst(x, at_least=eps + self.tolerance)
+            if self.proven_worst(x) and excess < upper:
+                upper, best_x = excess, x
             if excess <= eps + self.tolerance or len(self.rows) == before:
-                return max(eps, excess) if excess > eps else eps, x, rounds
-        raise RuntimeError(f"least core: no convergence in {max_rounds} rounds")
+                result = LeastCore(max(eps, excess), max(eps, excess), x, rounds, True, self.tolerance)
+                self._least = result
+                return result
+        result = LeastCore(upper, lower, best_x or {}, rounds, False, self.tolerance)
+        self._least = result
+        return result
+
+    def _converged_least_core(self) -> LeastCore:
+        least = self.least_core()
+        if not least.converged:
+            raise RuntimeError(f"least core: no convergence in {least.rounds} rounds")
+        return least
 
     # -- closest core ------------------------------------------------------------------------------------------------
     def _lexicographic(self, reference: np.ndarray, bound: float) -> np.ndarray:
@@ -198,13 +309,12 @@ class RowGenerationGame:
     def closest_core(self, reference: Mapping[str, float], max_rounds: int = 500) -> tuple[dict[str, float], float]:
         """(allocation, bound): the allocation lexicographically closest to ``reference`` among those with every
         excess at most ``bound`` = max(epsilon*, 0) (the core, or the least core when the core is empty)."""
-        epsilon, _, _ = self.least_core()
-        bound = max(epsilon, 0.0)
+        bound = max(self._converged_least_core().epsilon, 0.0)
         ref = np.array([float(reference[p]) for p in self.players]) / self.scale
         for _ in range(max_rounds):
             x = self._as_dict(self._lexicographic(ref, bound / self.scale))
             before = len(self.rows)
-            _, excess = self.worst(x)
+            _, excess = self.worst(x, at_least=bound + self.tolerance)
             if excess <= bound + self.tolerance or len(self.rows) == before:
                 return x, bound
         raise RuntimeError(f"closest core: no convergence in {max_rounds} rounds")
@@ -265,12 +375,12 @@ class RowGenerationGame:
     def nucleolus(self, max_rounds: int = 200) -> tuple[dict[str, float], list[float], int]:
         """(allocation, levels in pounds, exact_levels): the nucleolus over W, generating rows until no coalition
         exceeds the first level (the least core), so level 1 is exact; deeper levels are over W only."""
-        self.least_core()
+        self._converged_least_core()
         for _ in range(max_rounds):
             x_scaled, levels = self._restricted_nucleolus()
             x = self._as_dict(x_scaled)
             before = len(self.rows)
-            _, excess = self.worst(x)
+            _, excess = self.worst(x, at_least=levels[0] + self.tolerance)
             if excess <= levels[0] + self.tolerance or len(self.rows) == before:
                 exact = len(levels) if len(self.players) <= 2 else 1
                 return x, levels, exact

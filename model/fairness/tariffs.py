@@ -226,15 +226,7 @@ class TariffResult:
         out.append("## Would any group of us do better alone? (core check)")
         out.append("")
         core = self.core
-        epsilon = core["least_core_epsilon_gbp_per_year"]
-        if isinstance(epsilon, float) and math.isnan(epsilon):
-            out.append("The least core was not computed (row generation did not converge within its round budget).")
-        else:
-            out.append(
-                "The core is "
-                + ("not empty" if core["core_nonempty"] else "EMPTY: some group always saves by leaving")
-                + f" (least-core epsilon GBP {format_gbp(epsilon)})."
-            )
+        out.append(core_sentence(core))
         out.append("")
         for method in METHODS:
             out.append(f"* **{METHOD_LABELS[method]}**: {core['methods'][method]['verdict']}")
@@ -271,6 +263,28 @@ class TariffResult:
 def format_gbp(value: float) -> str:
     """Whole pounds with thousands separators, never ``-0``."""
     return f"{int(round(value)):,}"
+
+
+def core_sentence(core: Mapping[str, Any]) -> str:
+    """Whether the core is empty, in one sentence, from a ``TariffResult.core``: exact (the enumerated game, or row
+    generation that converged), settled by proven bounds on the least-core epsilon, or not settled."""
+    epsilon = core.get("least_core_epsilon_gbp_per_year")
+    nonempty = core.get("core_nonempty")
+    if epsilon is not None and not (isinstance(epsilon, float) and math.isnan(epsilon)):
+        state = "not empty" if nonempty else "EMPTY: some group always saves by leaving"
+        return f"The core is {state} (least-core epsilon GBP {format_gbp(epsilon)})."
+    low, high = core.get("least_core_epsilon_bounds_gbp_per_year") or (math.nan, math.nan)
+    bounds = (
+        f"the least-core epsilon lies between GBP {format_gbp(low)} and GBP {format_gbp(high)} (row generation stopped "
+        "at its round budget)"
+        if math.isfinite(low) and math.isfinite(high)
+        else "the least core was not computed"
+    )
+    if nonempty is True:
+        return f"The core is not empty: {bounds}, so a tariff in the core exists."
+    if nonempty is False:
+        return f"The core is EMPTY: some group always saves by leaving; {bounds}."
+    return f"Whether the core is empty is not settled: {bounds}."
 
 
 def markdown_table(frame: pd.DataFrame, total: bool = False) -> str:
@@ -496,6 +510,34 @@ def coalition_cost_table(
     return pd.DataFrame(rows).sort_values(["size", "coalition"], kind="stable").reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class TodayPayments:
+    """Today's money, pounds per year: the provision's ``cost`` (``summary.cost_summary``), each member's
+    ``contributions`` under the SLA, the ``surplus`` (contributions - cost), what the surplus rule refunds
+    (``refund_total``, per member ``refund``) and each member's ``net`` payment."""
+
+    cost: float
+    contributions: dict[str, float]
+    surplus: float
+    refund_total: float
+    refund: dict[str, float]
+    net: dict[str, float]
+
+
+def today_payments(scenario: Scenario, players: Sequence[str]) -> TodayPayments:
+    """Today's contributions, surplus refund and net payment per member (``TodayPayments``): refunds pro rata to
+    contributions under "refund_pro_rata", and always when there is a deficit (a negative refund is a top-up)."""
+    today_cost = summary.cost_summary(scenario)["total_cost_gbp_per_year"]
+    today = today_contributions(scenario, players, today_cost)
+    contributions = math.fsum(today.values())
+    surplus = contributions - today_cost
+    rule = scenario.tariff.surplus_rule
+    refund_total = surplus if (rule == "refund_pro_rata" or surplus < 0) else 0.0
+    refund = {p: refund_total * today[p] / contributions if contributions > 0 else 0.0 for p in players}
+    net = {p: today[p] - refund[p] for p in players}
+    return TodayPayments(today_cost, today, surplus, refund_total, refund, net)
+
+
 def _finish(
     scenario: Scenario,
     players: Sequence[str],
@@ -515,15 +557,11 @@ def _finish(
 ) -> TariffResult:
     """Stand-alone costs, today's contributions and surplus, the premium and the result's tables (both paths)."""
     heads = {m.name: float(m.headcount) for m in scenario.members if m.name in players}
-    today_summary = summary.cost_summary(scenario)
-    today_cost = today_summary["total_cost_gbp_per_year"]
-    today = today_contributions(scenario, players, today_cost)
+    paid = today_payments(scenario, players)
+    today, refund, net_today = paid.contributions, paid.refund, paid.net
+    today_cost, surplus, refund_total = paid.cost, paid.surplus, paid.refund_total
     contributions = math.fsum(today.values())
-    surplus = contributions - today_cost
     rule = scenario.tariff.surplus_rule
-    refund_total = surplus if (rule == "refund_pro_rata" or surplus < 0) else 0.0
-    refund = {p: refund_total * today[p] / contributions if contributions > 0 else 0.0 for p in players}
-    net_today = {p: today[p] - refund[p] for p in players}
     if len(players) > 1:
         walk = walk_away({p: net_today[p] for p in players})
         today_json = _check_json(walk, players)

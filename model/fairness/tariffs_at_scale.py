@@ -15,9 +15,8 @@ Every column says which method produced it (``methods``), and the limits met (bl
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,8 +62,8 @@ class GameColumns:
 
     allocations: dict[str, dict[str, float]]
     verdicts: dict[str, Any]
-    epsilon: float
-    epsilon_exact: bool
+    least_core: Any
+    """``model.fairness.row_generation.LeastCore``: epsilon* or proven bounds, and whether the core is empty."""
     stand_alone: dict[str, float]
     grand: float
     shapley_half_width: dict[str, float]
@@ -87,129 +86,196 @@ def game_columns(
     client: Any = None,
     seed: int | None = None,
     budget: ScaleBudget | None = None,
+    also_check: Mapping[str, Mapping[str, float]] | None = None,
 ) -> GameColumns:
-    """Shapley (sampled), nucleolus and closest core (row generation) and exact core verdicts for ``players``."""
+    """Shapley (sampled), nucleolus and closest core (row generation) and exact core verdicts for ``players``.
+
+    ``also_check``: further tariffs ({name: {member: pounds per year}}, e.g. today's net payments) whose core
+    verdicts are computed alongside, so that ``checker.core_verdict`` answers them without another MILP.
+
+    Three lines of work share the cores (every result is the same whatever the timing, each line depending only on
+    what it starts from): while the coalition workers solve the sampled-Shapley coalitions, a separation process
+    checks the per-capita, activity-based and ``also_check`` tariffs and runs the least core; then, with every
+    coalition solved for Shapley added as a row, one separation process checks Shapley and computes the nucleolus
+    while a second computes the closest core.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     from model.fairness.row_generation import RowGenerationGame
     from model.fairness.shapley_sampling import sampled_shapley
     from model.optimisation.catalogue_instance import CatalogueOptions, build_instance, profitable_bundles_only
     from model.optimisation.coalition_oracle import CoalitionOracle
     from model.optimisation.fast_coalitions import prune_dominated_options
-    from model.optimisation.separation import SeparationModel
+    from model.optimisation.separation import SeparationModel, SeparationProcess
 
     budget = (budget or ScaleBudget()).sized_for(len(players))
     options = catalogue_options or CatalogueOptions()
     seed = int(scenario.simulation.seed if seed is None else seed)
     instance = prune_dominated_options(profitable_bundles_only(build_instance(scenario, options)))
     names = tuple(players)
+    n = len(names)
     bit = {m: b for b, m in enumerate(instance.members)}  # members with no demand have no decisions: never in S
     seconds: dict[str, float] = {}
     notes: list[str] = []
-    with CoalitionOracle(instance, workers=workers, client=client) as oracle:
-        start = time.perf_counter()
+    cap = budget.shapley_max_coalitions
+
+    def separator(process: SeparationProcess) -> Callable[[Mapping[str, float]], tuple[frozenset[str], float]]:
+        def separate(x: Mapping[str, float], at_least: float | None = None) -> tuple[frozenset[str], float]:
+            found = process.solve({m: float(x.get(m, 0.0)) for m in instance.members}, at_least)
+            if found.status == "time limit":
+                notes.append(f"A separation MILP stopped at its time limit: {found.status}.")
+            return frozenset(found.coalition) & frozenset(names), found.excess_gbp
+
+        return separate
+
+    def timed(label: str, work: Callable[[], Any]) -> Any:
+        begun = time.perf_counter()
+        try:
+            return work()
+        finally:
+            seconds[label] = time.perf_counter() - begun
+
+    allocations: dict[str, dict[str, float]] = {
+        "per_capita": dict(per_capita),
+        "activity_based": dict(activity_based),
+    }
+    extra = {name: dict(x) for name, x in (also_check or {}).items()}
+    with (
+        CoalitionOracle(instance, workers=workers, client=client) as oracle,
+        SeparationProcess(instance) as first,
+        SeparationProcess(instance) as second,
+        ThreadPoolExecutor(max_workers=2) as side,
+    ):
 
         def cost(coalition: frozenset[str]) -> float:
             return oracle.cost(coalition)
-
-        n = len(names)
-        rotations = budget.rotations
-        cap = budget.shapley_max_coalitions
 
         def costs_of(masks: list[int]) -> Mapping[int, float]:
             to_instance = {mask: sum(1 << bit[names[i]] for i in range(n) if mask >> i & 1) for mask in masks}
             solved = oracle.costs(list(to_instance.values()))
             return {mask: solved[to_instance[mask]] for mask in masks}
 
-        shapley = sampled_shapley(
-            names,
-            costs_of,
-            seed=seed,
-            relative_half_width=budget.relative_half_width,
-            min_blocks=min(5, budget.shapley_max_blocks),
-            max_blocks=budget.shapley_max_blocks,
-            rotations=rotations,
-            max_coalitions=cap,
+        # c(N) and the singletons in this process, before any other line of work starts
+        game = RowGenerationGame(tuple(names), cost, separator(first), reprice=False, first_violation=True)
+        grand = game.grand
+        stand_alone = {p: game.rows[frozenset([p])] for p in names}
+
+        def given_tariffs_and_least_core() -> Any:
+            for x in [*allocations.values(), *extra.values()]:
+                game.worst(x)
+            return game.least_core(max_rounds=budget.max_rounds)
+
+        early = side.submit(timed, "least_core", given_tariffs_and_least_core)
+        shapley = timed(
+            "shapley",
+            lambda: sampled_shapley(
+                names,
+                costs_of,
+                seed=seed,
+                relative_half_width=budget.relative_half_width,
+                min_blocks=min(5, budget.shapley_max_blocks),
+                max_blocks=budget.shapley_max_blocks,
+                rotations=budget.rotations,
+                max_coalitions=cap,
+            ),
         )
-        seconds["shapley"] = time.perf_counter() - start
+        least = early.result()
+        allocations["shapley"] = dict(shapley.shares)
         if not shapley.converged:
             notes.append(
                 f"Shapley is sampled and did NOT reach the 1% target within the budget of {cap:,} coalitions: its "
                 f"95% intervals (shapley_half_width) are up to {shapley.worst_relative_half_width:.1%} of a share."
             )
-        start = time.perf_counter()
-        separation = SeparationModel(instance, threads=None)
+        # every coalition solved for Shapley is a free row of the LPs (its cost is exact)
+        game.add_rows(
+            {frozenset(m for m in names if mask >> bit[m] & 1): value for mask, value in oracle.cache.items() if mask}
+        )
+        if not least.converged:
+            least = timed("least_core_continued", lambda: game.least_core(max_rounds=budget.max_rounds))
+        if not least.converged:
+            notes.append(
+                f"The least core did not converge in its separation rounds: epsilon* lies between "
+                f"GBP {least.lower_bound:,.0f} and GBP {least.epsilon:,.0f} a year (proven bounds)."
+            )
+        closest_game = game.fork(separator(second))
 
-        def separate(x: Mapping[str, float]) -> tuple[frozenset[str], float]:
-            found = separation.solve({m: float(x.get(m, 0.0)) for m in instance.members})
-            if found.status != "optimal":
-                notes.append(f"A separation MILP stopped at its time limit: {found.status}.")
-            return frozenset(found.coalition) & frozenset(names), found.excess_gbp
+        def nucleolus_line() -> Any:
+            game.worst(allocations["shapley"])
+            if not least.converged:
+                return None
+            return game.nucleolus(max_rounds=budget.max_rounds)
 
-        game = RowGenerationGame(tuple(names), cost, separate)
-        grand = game.grand
-        stand_alone = {p: game.rows[frozenset([p])] for p in names}
-        allocations: dict[str, dict[str, float]] = {
-            "per_capita": dict(per_capita),
-            "activity_based": dict(activity_based),
-            "shapley": dict(shapley.shares),
-        }
-        epsilon_exact = True
-        try:
-            epsilon, _, rounds = game.least_core(max_rounds=budget.max_rounds)
-        except RuntimeError:
-            epsilon_exact = False
-            epsilon = math.nan
-            notes.append(f"The least core did not converge in {budget.max_rounds} separation rounds.")
-        seconds["least_core"] = time.perf_counter() - start
-        start = time.perf_counter()
-        try:
-            if not epsilon_exact:
-                raise RuntimeError("least core not converged")
-            closest, _ = game.closest_core(allocations["per_capita"], max_rounds=budget.max_rounds)
-        except RuntimeError:
-            closest = dict(per_capita)
-            notes.append("The closest core did not converge: the column repeats per-capita.")
-        allocations["closest_core"] = closest
-        seconds["closest_core"] = time.perf_counter() - start
-        start = time.perf_counter()
-        try:
-            if not epsilon_exact:
-                raise RuntimeError("least core not converged")
-            nucleolus, levels, exact = game.nucleolus(max_rounds=budget.max_rounds)
+        def closest_line() -> Any:
+            if not least.converged:
+                return None
+            return closest_game.closest_core(allocations["per_capita"], max_rounds=budget.max_rounds)
+
+        nucleolus_future = side.submit(timed, "nucleolus", nucleolus_line)
+        closest_future = side.submit(timed, "closest_core", closest_line)
+        failures = []
+        for label, future in (("nucleolus", nucleolus_future), ("closest core", closest_future)):
+            try:
+                future.result()
+            except RuntimeError as error:
+                failures.append(label)
+                notes.append(f"The {label} did not converge ({error}).")
+        found_nucleolus = None if "nucleolus" in failures else nucleolus_future.result()
+        found_closest = None if "closest core" in failures else closest_future.result()
+        if found_closest is not None:
+            allocations["closest_core"] = found_closest[0]
+        else:
+            allocations["closest_core"] = dict(per_capita)
+            notes.append("The closest core was not computed: the column repeats per-capita.")
+        if found_nucleolus is not None:
+            allocations["nucleolus"] = found_nucleolus[0]
             notes.append(
                 f"Nucleolus by constraint generation over {len(game.rows):,} generated coalitions: its first level "
                 "(the least core, the largest excess) is exact; deeper levels are those of the game restricted to the "
                 "generated coalitions, so the column can differ from the exact nucleolus."
             )
-        except RuntimeError:
-            nucleolus = closest
-            notes.append("The nucleolus did not converge: the column repeats the closest core.")
-        allocations["nucleolus"] = nucleolus
-        seconds["nucleolus"] = time.perf_counter() - start
-        start = time.perf_counter()
-        verdicts = {method: game.core_verdict(allocations[method]) for method in allocations}
-        seconds["core_checks"] = time.perf_counter() - start
-        coalitions = dict(game.rows)
-        coalitions[frozenset(names)] = grand
-        for mask, value in oracle.cache.items():
-            if mask:
-                coalitions[frozenset(m for m in instance.members if mask >> bit[m] & 1)] = value
-        notes.append(
-            f"{n} members: coalition costs solved on demand ({oracle.solves:,} catalogue MILPs), not tabulated "
-            f"(2^{n} - 1 coalitions); {game.separations} separation MILPs."
-        )
+        else:
+            allocations["nucleolus"] = allocations["closest_core"]
+            notes.append("The nucleolus was not computed: the column repeats the closest core.")
+        # one game holding every row and every verdict found, for the verdicts below and later checks
+        game.rows.update(closest_game.rows)
+        game._worst.update(closest_game._worst)
+        game.separations += closest_game.separations
+        separations = game.separations
+        checker_game = game.fork()
+
+    # After the processes have gone, a verdict not found above is computed in this process.
+    in_process: list[SeparationModel] = []
+
+    def separate_here(x: Mapping[str, float], at_least: float | None = None) -> tuple[frozenset[str], float]:
+        if not in_process:
+            in_process.append(SeparationModel(instance))
+        found = in_process[0].solve({m: float(x.get(m, 0.0)) for m in instance.members}, at_least)
+        return frozenset(found.coalition) & frozenset(names), found.excess_gbp
+
+    checker_game.separate = separate_here
+    verdicts = {method: checker_game.core_verdict(allocations[method]) for method in allocations}
+    coalitions = dict(checker_game.rows)
+    coalitions[frozenset(names)] = grand
+    for mask, value in oracle.cache.items():
+        if mask:
+            coalitions[frozenset(m for m in instance.members if mask >> bit[m] & 1)] = value
+    notes.append(
+        f"{n} members: coalition costs solved on demand ({oracle.solves:,} catalogue MILPs), not tabulated "
+        f"(2^{n} - 1 coalitions); {separations} separation MILPs."
+    )
     methods = {
         "per_capita": "cost lines by headcount",
         "activity_based": "cost lines by activity",
         "shapley": f"sampled ({shapley.describe()})",
         "nucleolus": "constraint generation (first level exact)",
         "closest_core": "row generation (exact)",
-        "core": "separation MILP (exact)",
+        "core": "separation MILP (exact verdicts; a tariff outside the core names a coalition that would leave, not "
+        "necessarily the one that would save most)",
     }
     return GameColumns(
         allocations=allocations,
         verdicts=verdicts,
-        epsilon=float(epsilon),
-        epsilon_exact=epsilon_exact,
+        least_core=least,
         stand_alone=stand_alone,
         grand=grand,
         shapley_half_width=dict(shapley.half_width),
@@ -217,7 +283,7 @@ def game_columns(
         notes=notes,
         coalitions=coalitions,
         seconds=seconds,
-        checker=game,
+        checker=checker_game,
     )
 
 
@@ -257,6 +323,7 @@ def result_at_scale(
         client=client,
         seed=seed,
         budget=budget,
+        also_check={"today": tariffs.today_payments(scenario, players).net},
     )
     if abs(columns.grand - grand) > 1e-6 * max(1.0, abs(grand)):
         notes.append(
@@ -270,7 +337,6 @@ def result_at_scale(
         "(exact); nucleolus by constraint generation (first level exact)."
     )
     notes.extend(columns.notes)
-    tolerance = columns.verdicts["per_capita"].tolerance_gbp
 
     def as_check(verdict: Any) -> solutions.CoreCheck:
         return solutions.CoreCheck(
@@ -286,8 +352,12 @@ def result_at_scale(
         "players": list(players),
         "unit": "GBP per year",
         "grand_coalition_cost_gbp_per_year": grand,
-        "core_nonempty": bool(columns.epsilon <= tolerance) if columns.epsilon_exact else None,
-        "least_core_epsilon_gbp_per_year": float(columns.epsilon),
+        "core_nonempty": columns.least_core.core_nonempty,
+        "least_core_epsilon_gbp_per_year": float(columns.least_core.epsilon) if columns.least_core.converged else None,
+        "least_core_epsilon_bounds_gbp_per_year": [
+            float(columns.least_core.lower_bound),
+            float(columns.least_core.epsilon),
+        ],
         "excess_meaning": "x(S) - c(S): how much more group S pays than its own stand-alone cost; > 0: it would leave",
         "methods_used": columns.methods,
         "shapley_half_width_gbp_per_year": columns.shapley_half_width,

@@ -125,14 +125,23 @@ class CoalitionOracle:
             self.solves += len(todo)
         return {m: self.cache[m] for m in wanted}
 
+    def _chunks(self, masks: list[int], parallel: int) -> list[list[int]]:
+        """Masks in chunks for ``parallel`` workers: largest coalitions first (they take longest: a worker that
+        draws one late would leave the others idle), in chunks small enough that about 8 reach each worker, at most
+        32 solves (few round trips when solves take milliseconds)."""
+        ordered = sorted(masks, key=lambda m: (-m.bit_count(), m))
+        size = max(1, min(32, len(ordered) // (8 * parallel)))
+        return [ordered[i : i + size] for i in range(0, len(ordered), size)]
+
     def _solve(self, masks: list[int]) -> dict[int, float]:
-        # Deal masks out round-robin so every chunk has small and large coalitions; chunks of about 32 solves.
         if self.client is not None:
-            n_chunks = max(1, len(masks) // 32)
-            chunks = [masks[i::n_chunks] for i in range(n_chunks)]
             if self._remote is None:  # shipped once; the future is kept so Dask keeps the data
                 self._remote = self.client.scatter(self.instance, broadcast=True, hash=False)
-            futures = [self.client.submit(_solve_in_dask, self._remote, chunk, pure=False) for chunk in chunks]
+            parallel = max(1, len(self.client.scheduler_info().get("workers", {})))
+            futures = [
+                self.client.submit(_solve_in_dask, self._remote, chunk, pure=False)
+                for chunk in self._chunks(masks, parallel)
+            ]
             results: dict[int, float] = {}
             for part in self.client.gather(futures):
                 results.update(part)
@@ -147,11 +156,9 @@ class CoalitionOracle:
                 initializer=_init_pool_worker,
                 initargs=(os.getpid(), self.instance),
             )
-        n_chunks = max(self.workers * 2, len(masks) // 32)
-        chunks = [masks[i::n_chunks] for i in range(n_chunks)]
         results = {}
         try:
-            for part in self._pool.map(_solve_in_pool, [c for c in chunks if c]):
+            for part in self._pool.map(_solve_in_pool, self._chunks(masks, self.workers)):
                 results.update(part)
         except BaseException:
             terminate_pool(self._pool)

@@ -40,7 +40,8 @@ ABS_GAP_GBP = 0.05
 class Separation:
     """The answer of one separation solve: the coalition with the largest excess ``x(S) - c(S)`` among coalitions of
     2 to n - 1 members, that excess and ``c(S)`` (pounds per year), the solver's proven upper bound on the excess,
-    ``status`` ("optimal" or "time limit") and the solve time in seconds."""
+    ``status`` ("optimal"; "target": stopped at a coalition reaching ``at_least``, not proven the largest; or
+    "time limit") and the solve time in seconds."""
 
     coalition: frozenset[str]
     excess_gbp: float
@@ -104,9 +105,24 @@ class SeparationModel:
         updates.update_parameters = True
         self.solver = solver
         self.solver.set_instance(model)
+        self._coalition_model: Any = None
 
-    def solve(self, tariffs: Mapping[str, float]) -> Separation:
-        """The coalition (2 to n - 1 members) with the largest ``x(S) - c(S)`` for ``tariffs`` (pounds per year)."""
+    def _coalition_cost(self, members: frozenset[str]) -> float:
+        """c(S) by the ordinary coalition MILP (built on first use, in this process), pounds per year."""
+        if self._coalition_model is None:
+            self._coalition_model = _coalition_cost_model(self.instance)
+        self._coalition_model.set_coalition(members)
+        outcome = self._coalition_model.solve()
+        if outcome.status != "optimal":
+            raise UserError(f"coalition {{{', '.join(sorted(members))}}}: {outcome.message or outcome.status}")
+        return float(outcome.cost_gbp)
+
+    def solve(self, tariffs: Mapping[str, float], at_least: float | None = None) -> Separation:
+        """The coalition (2 to n - 1 members) with the largest ``x(S) - c(S)`` for ``tariffs`` (pounds per year).
+
+        ``at_least`` (pounds per year): stop at the first coalition whose excess reaches it (HiGHS's objective
+        target; status "target"), which can be much faster than proving the largest; when no coalition reaches
+        it, the search is complete and the answer is the largest, as without it."""
         from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 
         missing = [m for m in self.instance.members if m not in tariffs]
@@ -117,6 +133,8 @@ class SeparationModel:
             if not math.isfinite(value):
                 raise UserError(f"tariff of {name} is not a finite number")
             self.model.tariff[name].set_value(value / KGBP)
+        target = -math.inf if at_least is None else float(at_least) / KGBP
+        self.solver.config.solver_options["objective_target"] = target
         start = time.perf_counter()
         results = self.solver.solve(self.model)
         seconds = time.perf_counter() - start
@@ -128,9 +146,95 @@ class SeparationModel:
         excess = float(results.incumbent_objective) * KGBP
         bound = results.objective_bound
         bound_gbp = float(bound) * KGBP if bound is not None and math.isfinite(bound) else math.inf
-        status = "optimal" if condition == TerminationCondition.convergenceCriteriaSatisfied else "time limit"
         cost = sum(float(tariffs[m]) for m in members) - excess
+        if condition == TerminationCondition.convergenceCriteriaSatisfied:
+            status = "optimal"
+        elif at_least is not None and excess >= at_least:
+            status = "target"
+            # stopped early, the coalition's catalogue need not be its cheapest: price it with the coalition MILP
+            cost = self._coalition_cost(members)
+            excess = sum(float(tariffs[m]) for m in members) - cost
+        else:
+            status = "time limit"
         return Separation(members, excess, cost, max(bound_gbp, excess), status, seconds)
+
+
+_WORKER: dict[str, SeparationModel] = {}
+
+
+def _coalition_cost_model(instance: CatalogueInstance) -> Any:
+    from model.optimisation.catalogue_milp import CatalogueModel
+
+    model = CatalogueModel(instance, threads=1)
+    model.solver.config.time_limit = math.inf  # c(S) is the optimum whatever the machine's load
+    model.use_direct_updates()
+    return model
+
+
+def _init_separation_worker(parent_pid: int, instance: CatalogueInstance, time_limit_seconds: float) -> None:
+    from model.simulation.processes import exit_with_parent
+
+    exit_with_parent(parent_pid)
+    _WORKER["model"] = SeparationModel(instance, threads=1, time_limit_seconds=time_limit_seconds)
+
+
+def _separate_in_worker(tariffs: dict[str, float], at_least: float | None) -> Separation:
+    return _WORKER["model"].solve(tariffs, at_least)
+
+
+class SeparationProcess:
+    """A ``SeparationModel`` in a process of its own, so that separations run on one core while this process does
+    other work (the sampled-Shapley coalitions on the others). ``submit`` returns a future, ``solve`` waits.
+
+    A process, not a thread: HiGHS's thread scheduler is process-global, and two HiGHS models solving at once in
+    one process is not safe in every HiGHS version. Use as a context manager (or call ``close``)."""
+
+    def __init__(self, instance: CatalogueInstance, time_limit_seconds: float = 600.0) -> None:
+        import multiprocessing
+        import os
+        from concurrent.futures import ProcessPoolExecutor
+
+        require_solver()
+        if len(instance.members) < 3:
+            raise UserError("the separation MILP needs at least 3 members (coalitions of 2 to n - 1 members)")
+        self._pool = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_separation_worker,
+            initargs=(os.getpid(), instance, time_limit_seconds),
+        )
+        # start the process now, from the creating thread: a process spawned from another thread leaks its
+        # semaphores (a resource-tracker warning at exit); the model is built meanwhile
+        self._pool.submit(int)
+
+    def __enter__(self) -> SeparationProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def submit(self, tariffs: Mapping[str, float], at_least: float | None = None) -> Any:
+        """A future of ``SeparationModel.solve(tariffs, at_least)``."""
+        if self._pool is None:
+            raise RuntimeError("separation process closed")
+        return self._pool.submit(_separate_in_worker, {m: float(v) for m, v in tariffs.items()}, at_least)
+
+    def solve(self, tariffs: Mapping[str, float], at_least: float | None = None) -> Separation:
+        """``SeparationModel.solve`` in the separation process (waits for the answer)."""
+        from model.simulation.processes import terminate_pool
+
+        try:
+            return self.submit(tariffs, at_least).result()
+        except BaseException:
+            if self._pool is not None:
+                terminate_pool(self._pool)
+                self._pool = None
+            raise
 
 
 def separation_model(instance: CatalogueInstance, **kwargs: Any) -> SeparationModel:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from model.app import actions, state, text
+from model.fairness.tariffs import core_sentence
 
 state.ensure()
 st.title("Tariffs")
@@ -54,7 +55,7 @@ text.show_table(matrix.map(text.pounds).reset_index())
 
 st.subheader("Would any group of members do better alone? (core check)")
 core = result.core
-st.write("The core is " + ("not empty." if core["core_nonempty"] else "EMPTY: some group always saves by leaving."))
+st.write(core_sentence(core))
 for name, check in core["methods"].items():
     (st.success if check["in_core"] else st.warning)(text.plain(f"{actions.method_label(name)}: {check['verdict']}"))
 if "today" in core:
