@@ -8,10 +8,13 @@
    independent orders: the measurement behind the design choice.
 3. Row generation (separation MILP) against the enumerated LPs: least-core epsilon, closest core to per-capita,
    core verdicts; rows generated and seconds.
-4. With ``--region``: ``tariff_table`` on scenarios/region.toml (40 members) with the default budget, seconds.
+4. With ``--region`` (or only it, ``--region-only``): ``tariff_table`` on scenarios/region.toml (40 members, Erlang C
+   capacity, the default budget and seed) on each setting of ``--region-runs`` (default: 2 processes, the reference;
+   1 process; a local Dask cluster of 2 workers), wall-clock seconds of each as a ratio to the reference, and whether
+   every tariff column, interval and core verdict is bit-identical to the reference's.
 
-Run: ``.venv/bin/python benchmarks/regional_speed.py [--members 12] [--workers 2] [--seeds 10] [--region]``.
-Exit code 1 only if answers disagree.
+Run: ``.venv/bin/python benchmarks/regional_speed.py [--members 12] [--workers 2] [--seeds 10] [--region]
+[--region-only] [--region-runs 2,1,dask]``. Exit code 1 only if answers disagree.
 """
 
 from __future__ import annotations
@@ -51,10 +54,21 @@ def main() -> int:
     parser.add_argument("--members", type=int, default=12)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seeds", type=int, default=10)
-    parser.add_argument("--region", action="store_true")
+    parser.add_argument("--region", action="store_true", help="also time tariff_table on scenarios/region.toml")
+    parser.add_argument("--region-only", action="store_true", help="only the regional runs (part 4)")
+    parser.add_argument(
+        "--region-runs",
+        default="2,1,dask",
+        help="comma-separated settings of the regional runs: a number of worker processes or 'dask' (a local "
+        "cluster of 2 single-threaded workers); the first is the reference the others must equal (default 2,1,dask)",
+    )
     args = parser.parse_args()
     ok = True
     print(f"Python {platform.python_version()}, {os.cpu_count()} CPUs, {load_note()} at start")
+    if args.region_only:
+        ok = region_runs(args.region_runs)
+        print(f"\n{load_note()} at end")
+        return 0 if ok else 1
 
     # 1. the exact table (coalition_costs) against the oracle's MILP on pruned menus
     scenario = synthetic_partnership(args.members)
@@ -141,24 +155,69 @@ def main() -> int:
         f"(enumerated LPs on the ready table {t_enumerated:.2f} s); agree: {agree}"
     )
 
-    if args.region:
-        from model.fairness.tariffs import tariff_table
-        from model.scenario import load_scenario
-
-        region = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "region.toml")
-        start = time.perf_counter()
-        result = tariff_table(region, workers=args.workers)
-        elapsed = time.perf_counter() - start
-        print(
-            f"\n[4. region, {len(result.players)} members] tariff_table {elapsed:.0f} s (target < 600 s: "
-            f"{'PASS' if elapsed < 600 else 'FAIL'}); {load_note()}"
-        )
-        for method, how in result.core["methods_used"].items():
-            print(f"  {method}: {how}")
-        for method, check in result.core["methods"].items():
-            print(f"  {method}: {check['verdict']}")
+    if args.region or args.region_only:
+        ok = region_runs(args.region_runs) and ok
     print(f"\n{load_note()} at end")
     return 0 if ok else 1
+
+
+def region_runs(settings: str) -> bool:
+    """Part 4: the regional ``tariff_table`` on each setting; True when every run equals the first bit for bit."""
+    from model.fairness.tariffs import tariff_table
+    from model.scenario import load_scenario
+
+    region = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "region.toml")
+    reference: tuple[str, float, dict] | None = None
+    ok = True
+    for setting in [part.strip() for part in settings.split(",") if part.strip()]:
+        print(f"\n[4. region, {len(region.members)} members] tariff_table on {setting} ({load_note()} at start)")
+        start = time.perf_counter()
+        if setting == "dask":
+            import distributed
+
+            with (
+                distributed.LocalCluster(
+                    n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+                ) as cluster,
+                distributed.Client(cluster) as client,
+            ):
+                result = tariff_table(region, workers=2, scale_options={"client": client})
+        else:
+            result = tariff_table(region, workers=int(setting))
+        elapsed = time.perf_counter() - start
+        answer = region_answer(result)
+        line = f"  {elapsed:.0f} s wall (target < 600 s: {'PASS' if elapsed < 600 else 'FAIL'})"
+        if reference is None:
+            reference = (setting, elapsed, answer)
+            for method, how in result.core["methods_used"].items():
+                print(f"  {method}: {how}")
+            for method, check in result.core["methods"].items():
+                print(f"  core verdict, {method}: {check['verdict']}")
+            if "today" in result.core:
+                print(f"  core verdict, today: {result.core['today']['verdict']}")
+            print(f"  least-core bounds: {result.core['least_core_epsilon_bounds_gbp_per_year']}")
+            print(f"  seconds by phase: {result.core.get('seconds')}")
+        else:
+            same = answer == reference[2]
+            ok = ok and same
+            line += f", {elapsed / reference[1]:.2f}x the {reference[0]}-process reference; identical: {same}"
+        print(line + f"; {load_note()} at end")
+    return ok
+
+
+def region_answer(result) -> dict:
+    """What must not depend on the workers: every tariff column and interval of every member, and every core
+    verdict with its excess and the coalition it names."""
+    table = result.by_member
+    columns = [c for c in table.columns if c != "member"]
+    return {
+        "by_member": {c: [float(v) if isinstance(v, (int, float)) else v for v in table[c]] for c in columns},
+        "verdicts": {
+            m: (c["verdict"], c["excess_gbp_per_year"], c["worst_coalition"]) for m, c in result.core["methods"].items()
+        },
+        "today": result.core.get("today", {}).get("verdict"),
+        "bounds": result.core.get("least_core_epsilon_bounds_gbp_per_year"),
+    }
 
 
 if __name__ == "__main__":

@@ -18,12 +18,13 @@ SIGTERM during the briefing stops the kernel and prints one line (exit 130 or 14
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,16 +142,17 @@ def execute_notebook(
     target = Path(output)
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        papermill.execute_notebook(
-            str(source),
-            str(target),
-            parameters=parameters,
-            kernel_name="python3",
-            progress_bar=progress,
-            cwd=str(cwd) if cwd is not None else None,
-            execution_timeout=timeout_s,
-            kernel_manager_class=kernel_manager_class(kernel_log),
-        )
+        with client_logs_to(kernel_log):
+            papermill.execute_notebook(
+                str(source),
+                str(target),
+                parameters=parameters,
+                kernel_name="python3",
+                progress_bar=progress,
+                cwd=str(cwd) if cwd is not None else None,
+                execution_timeout=timeout_s,
+                kernel_manager_class=kernel_manager_class(kernel_log),
+            )
     except PapermillExecutionError as error:
         if error.ename == "KeyboardInterrupt":  # Ctrl-C reached the kernel too: the run was stopped, not failed
             raise KeyboardInterrupt from None
@@ -158,11 +160,42 @@ def execute_notebook(
     except DeadKernelError:
         raise UserError(f"{source.name}: the notebook's kernel stopped unexpectedly (out of memory?)") from None
     except KeyboardInterrupt:
-        # papermill and the kernel client log their own tracebacks while shutting down: the CLI says one line.
-        for name in ("papermill", "nbclient", "traitlets", "asyncio"):
+        # The kernel client may still log while shutting down after the notebook returned: the CLI says one line.
+        for name in NOTEBOOK_CLIENT_LOGGERS:
             logging.getLogger(name).setLevel(logging.CRITICAL)
         raise
     return target
+
+
+NOTEBOOK_CLIENT_LOGGERS = ("papermill", "nbclient", "traitlets", "asyncio")
+
+
+@contextlib.contextmanager
+def client_logs_to(log_file: Path | None) -> Iterator[None]:
+    """Send what papermill and the notebook client log (``Kernel died while waiting for execute reply.`` when Ctrl-C
+    reaches the kernel first, for example) to ``log_file`` instead of the user's terminal while a notebook runs.
+
+    Every way a notebook run ends already has its own one-line message from this command (a failed cell, a stopped
+    kernel, an interruption), so the client's messages are kept for diagnosis, not shown. Without a file, nothing
+    changes. The loggers' handlers, levels and propagation are restored afterwards.
+    """
+    if log_file is None:
+        yield
+        return
+    handler = logging.FileHandler(log_file, encoding="utf-8", delay=True)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    loggers = [logging.getLogger(name) for name in NOTEBOOK_CLIENT_LOGGERS]
+    saved = [(logger.handlers[:], logger.propagate) for logger in loggers]
+    for logger in loggers:
+        logger.handlers = [handler]
+        logger.propagate = False
+    try:
+        yield
+    finally:
+        for logger, (handlers, propagate) in zip(loggers, saved, strict=True):
+            logger.handlers = handlers
+            logger.propagate = propagate
+        handler.close()
 
 
 def keep_failed_notebook(executed: Path) -> Path | None:

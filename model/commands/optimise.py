@@ -76,20 +76,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_optimise)
 
 
+AUTO_VERIFY_MAX_MEMBERS = 12
+"""``model.optimisation.verification.AUTO_MAX_MEMBERS`` for the help text, without importing the optimiser to build
+the parser (a test checks they agree)."""
+
+
 def add_verification_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the calibrated, verified catalogue (shared by ``optimise``, ``run`` and ``tariffs``)."""
     parser.add_argument(
         "--capacity",
-        choices=["calibrated", "analytic"],
-        default="calibrated",
-        help="pool capacity: calibrated by the simulator (default, cached on disk) or Erlang C (analytic start; "
-        "the verification still cuts what the simulator rejects)",
+        choices=["auto", "calibrated", "analytic"],
+        default="auto",
+        help="pool capacity: calibrated by the simulator (cached on disk) or Erlang C (analytic start; the "
+        f"verification still cuts what the simulator rejects); auto (default): calibrated up to {AUTO_VERIFY_MAX_MEMBERS} "
+        "members, Erlang C above (a regional service takes hours to simulate; the output says so)",
     )
-    parser.add_argument(
+    verify = parser.add_mutually_exclusive_group()
+    verify.add_argument(
+        "--verify",
+        dest="verify",
+        action="store_true",
+        default=None,
+        help=f"simulate the recommendation and cut what fails (default up to {AUTO_VERIFY_MAX_MEMBERS} members)",
+    )
+    verify.add_argument(
         "--no-verify",
         dest="verify",
         action="store_false",
-        help="solve once on the capacity table and skip the simulation of the recommendation (figures unconfirmed)",
+        help="solve once on the capacity table and skip the simulation of the recommendation (figures unconfirmed; "
+        f"the default above {AUTO_VERIFY_MAX_MEMBERS} members)",
     )
     parser.add_argument(
         "--verification-replications",
@@ -147,16 +162,25 @@ def verified_catalogue(
 
     if args.verification_replications < 2:
         raise UserError("--verification-replications must be at least 2 (intervals need two)")
+    choice = verification_choice(scenario, args)
     return verified_optimise(
         scenario,
         options or CatalogueOptions(),
         fixed=fixed,
-        calibrated=args.capacity == "calibrated",
-        verify=args.verify,
+        calibrated=choice.calibrated,
+        verify=choice.verify,
         replications=args.verification_replications,
         workers=max(1, getattr(args, "workers", 2)),
         explain=explain,
+        note=choice.reason,
     )
+
+
+def verification_choice(scenario: Any, args: argparse.Namespace) -> Any:
+    """``model.optimisation.choose_verification`` for the parsed ``--capacity`` and ``--verify``/``--no-verify``."""
+    from model.optimisation import choose_verification
+
+    return choose_verification(scenario, getattr(args, "capacity", "auto"), getattr(args, "verify", None))
 
 
 def write_verified(run: Any, verified: Any, scenario: Any) -> None:
@@ -196,10 +220,13 @@ def print_headline(verified: Any) -> None:
     from model.reporting import format_table
 
     headline = verified.headline()
+    if verified.note:
+        print(f"Note: {verified.note}")
     if verified.saving is None:
+        why = "" if verified.note else ": --no-verify"
         print(
             f"Recommended catalogue: GBP {verified.result.total_cost_gbp_per_year:,.0f} a year (optimiser's planning "
-            "figure, NOT confirmed by simulation: --no-verify)"
+            f"figure, NOT confirmed by simulation{why})"
         )
         return
     cost = headline["recommended_cost_gbp_per_year"]
@@ -271,7 +298,10 @@ def run_optimise(args: argparse.Namespace) -> int:
             "measure": options.measure,
             "seasonal_peak": options.seasonal_peak,
             "capacity": args.capacity,
-            "verified": args.verify,
+            "capacity_used": "calibrated" if verified.calibrated else "analytic",
+            "verified": verified.verified,
+            "verify_requested": args.verify,
+            "verification_note": verified.note,
         },
         "forced": [f"{s}:{m}={o}" for (s, m), o in _forced(args.force).items()],
     }

@@ -142,11 +142,12 @@ def run_scenario(args: argparse.Namespace) -> int:
 
         catalogue_options = None
         if "catalogue" in steps:
-            from model.commands.optimise import verified_catalogue, write_verified
+            from model.commands.optimise import verification_choice, verified_catalogue, write_verified
 
-            started = progress.start(
-                "Optimising the service catalogue on simulator-calibrated capacity and verifying it by simulation"
-            )
+            choice = verification_choice(scenario, args)
+            capacity = "simulator-calibrated" if choice.calibrated else "Erlang C"
+            check = " and verifying it by simulation" if choice.verify else " (not verified by simulation)"
+            started = progress.start(f"Optimising the service catalogue on {capacity} capacity{check}")
             verified = verified_catalogue(scenario, args, explain=True)
             write_verified(run.subfolder("catalogue"), verified, scenario)
             results["verified_catalogue"] = verified

@@ -5,6 +5,8 @@ core to per-capita) with the core check -- would any group of members do better 
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         workers="processes for the coalition costs, the verification and --risk-premium auto",
         seed="random seed of the verification and --risk-premium auto (default: the scenario's simulation.seed)",
         unused={"quiet": "it shows no progress"},
+    )
+    parser.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        default=None,
+        help="Dask scheduler address for the coalition costs of a partnership too big for the coalition table (more "
+        "than 12 members); default: $DASK_SCHEDULER_ADDRESS, else local processes. Same seed, same tariffs",
     )
     # Deprecated spelling of -n, hidden from --help.
     parser.add_argument("--risk-replications", dest="replications", type=int, help=argparse.SUPPRESS)
@@ -105,13 +114,17 @@ def tariffs_from_args(args: argparse.Namespace) -> TariffsOutcome:
     check_workers(args)
     scenario = with_seed(scenario_from_args(args), args.seed)
     premium, premium_line = risk_premium_from_args(args, scenario)
-    verified = verified_catalogue(scenario, args, explain=False)
-    result = tariff_table(
-        scenario,
-        host_risk_premium_gbp_per_year=premium,
-        workers=max(1, args.workers),
-        catalogue_options=verified.options,
-    )
+    with coalition_client(getattr(args, "dask", None)) as client:  # first: a scheduler out of reach fails at once
+        verified = verified_catalogue(scenario, args, explain=False)
+        result = tariff_table(
+            scenario,
+            host_risk_premium_gbp_per_year=premium,
+            workers=max(1, args.workers),
+            catalogue_options=verified.options,
+            scale_options={"client": client} if client is not None else None,
+        )
+    if verified.note:
+        result.notes.insert(0, verified.note)
     with RunFolder(
         scenario,
         command="tariffs",
@@ -122,6 +135,24 @@ def tariffs_from_args(args: argparse.Namespace) -> TariffsOutcome:
         result.write(run)
     assert run.path is not None
     return TariffsOutcome(scenario, result, verified, premium, premium_line, run.path)
+
+
+@contextlib.contextmanager
+def coalition_client(address: str | None) -> Iterator[Any]:
+    """A Dask client for the at-scale coalition oracle when ``--dask`` (or ``$DASK_SCHEDULER_ADDRESS``) names a
+    scheduler, else None (local processes); closed afterwards. A scheduler that cannot be used is a one-line error
+    (``model.simulation.connect_dask``)."""
+    from model.simulation import connect_dask, dask_address_from
+
+    chosen = dask_address_from(address)
+    if chosen is None:
+        yield None
+        return
+    client = connect_dask(chosen)
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 def run_tariffs(args: argparse.Namespace) -> int:
@@ -137,7 +168,7 @@ def run_tariffs(args: argparse.Namespace) -> int:
         f"GBP {format_gbp(totals['stand_alone_total_gbp_per_year'])}; sharing saves "
         f"GBP {format_gbp(totals['sharing_saving_gbp_per_year'])}"
     )
-    capacity = "simulator-calibrated" if args.capacity == "calibrated" else "Erlang C"
+    capacity = "simulator-calibrated" if verified.calibrated else "Erlang C"
     check = "verified by simulation" if verified.verified else "not verified by simulation"
     print(f"Coalition costs on {capacity} pool capacity, the recommended team {check} ({verified.rounds} round(s))")
     if premium_line:

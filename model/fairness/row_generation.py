@@ -35,10 +35,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linprog
 
-SeparationFn = Callable[..., tuple[frozenset[str], float]]
-"""tariffs -> (coalition of 2 to n - 1 members with the largest x(S) - c(S), that excess). With
+SeparationFn = Callable[..., tuple]
+"""tariffs -> (coalition of 2 to n - 1 members with the largest x(S) - c(S), that excess[, proven]). With
 ``RowGenerationGame.first_violation`` it is also given ``at_least`` (pounds per year) and may stop at the first
-coalition whose excess reaches it."""
+coalition whose excess reaches it; with ``cheap_rows`` it is given ``exact=False`` in LP rounds and may then report
+the excess of the catalogue it found (a lower bound). The optional third element says whether the excess is proven
+the largest (a complete search); without it, an answer below ``at_least`` counts as proven."""
 
 DUAL_TOL = 1e-9
 
@@ -106,6 +108,18 @@ class RowGenerationGame:
     largest: row generation needs only a violated row, a verdict only a coalition that would leave. Rounds and
     verdicts that find nothing are still proven (the search then covers every coalition). A verdict then names a
     coalition that would leave, not necessarily the one that saves most."""
+    cheap_rows: bool = False
+    """Let the LP rounds (least core, closest core, nucleolus) keep, for a coalition the oracle found by stopping at
+    the round's target, the cost of the catalogue it found: an UPPER bound of c(S) (a "loose" row, in ``loose``),
+    instead of re-pricing the coalition by its own MILP. Such a row is weaker than the exact one, so the LPs stay
+    relaxations and their values stay lower bounds; the found excess, a lower bound of the true one, still breaks
+    the round's bound, so the row is still a violated one. A round that finds nothing is a complete search, as
+    before, so converged answers stay exact. The oracle is then called with ``exact=False`` in those rounds. Loose
+    rows are tightened when the oracle later meets the coalition again, never answer a core verdict and are left
+    out of ``exact_rows``."""
+    loose: set[frozenset[str]] = field(default_factory=set)
+    row_changes: int = 0
+    """Rows added or tightened so far (a round that changes none has found nothing new)."""
     _worst: dict[tuple[float, ...], tuple[frozenset[str], float, bool]] = field(default_factory=dict, repr=False)
     _least: LeastCore | None = field(default=None, repr=False)
 
@@ -123,14 +137,42 @@ class RowGenerationGame:
         for coalition, value in costs.items():
             coalition = frozenset(coalition)
             if coalition and coalition != everyone and coalition <= everyone and math.isfinite(value):
-                self.rows.setdefault(coalition, float(value))
+                self._set_row(coalition, float(value), loose=False)
         return len(self.rows) - before
+
+    def _set_row(self, coalition: frozenset[str], cost: float, loose: bool) -> None:
+        """Record c(S) (``loose``: an upper bound of it). An exact row is never replaced; a loose one is replaced by
+        the exact cost or by a lower upper bound."""
+        known = self.rows.get(coalition)
+        if known is not None and (coalition not in self.loose or (loose and cost >= known)):
+            return
+        self.rows[coalition] = cost
+        if loose:
+            self.loose.add(coalition)
+        else:
+            self.loose.discard(coalition)
+        self.row_changes += 1
+
+    def exact_rows(self) -> dict[frozenset[str], float]:
+        """The rows whose cost is c(S) itself (every row but the loose ones), pounds per year."""
+        return {s: cost for s, cost in self.rows.items() if s not in self.loose}
+
+    def merge(self, other: RowGenerationGame) -> None:
+        """Take the rows, remembered verdicts and separation count of ``other`` (a ``fork`` run alongside)."""
+        for coalition, cost in other.rows.items():
+            self._set_row(coalition, cost, loose=coalition in other.loose)
+        for key, found in other._worst.items():
+            known = self._worst.get(key)
+            if known is None or (found[2] and not known[2]):
+                self._worst[key] = found
+        self.separations += other.separations
 
     def fork(self, separate: SeparationFn | None = None) -> RowGenerationGame:
         """A copy with the rows, remembered verdicts and least core found so far, and optionally its own oracle: two
         copies can then run methods side by side (in threads), each deterministic given what it started from."""
         twin = copy.copy(self)
         twin.rows = dict(self.rows)
+        twin.loose = set(self.loose)
         twin._worst = dict(self._worst)
         twin.separations = 0
         if separate is not None:
@@ -144,37 +186,70 @@ class RowGenerationGame:
         return self.rel_tol * self.scale * 100
 
     # -- oracle ------------------------------------------------------------------------------------------------------
-    def worst(self, x: Mapping[str, float], at_least: float | None = None) -> tuple[frozenset[str], float]:
+    def worst(
+        self, x: Mapping[str, float], at_least: float | None = None, exact: bool = True
+    ) -> tuple[frozenset[str], float]:
         """The coalition with the largest excess over EVERY proper coalition at ``x``, and that excess (re-priced).
         With ``first_violation`` and ``at_least``: a coalition whose excess is at least ``at_least`` if there is one
-        (not necessarily the largest), else the largest. Remembered per allocation, so asking again costs no MILP."""
+        (not necessarily the largest), else the largest; a known exact row that reaches ``at_least`` answers with no
+        MILP. ``exact=False`` (LP rounds of a ``cheap_rows`` game): a coalition found by an early stop may come with a
+        loose row, its excess a lower bound. Remembered per allocation, so asking again costs no MILP."""
         key = tuple(float(x[p]) for p in self.players)
         known = self._worst.get(key)
         if known is None or not (known[2] or (at_least is not None and known[1] >= at_least)):
-            known = self._separate_worst(x, at_least if self.first_violation else None)
-            self._worst[key] = known
+            target = at_least if self.first_violation else None
+            known = self._known_violation(x, target) if target is not None else None
+            if known is None:
+                known = self._separate_worst(x, target, exact or not self.cheap_rows)
+            if known[0] not in self.loose:
+                self._worst[key] = known
         return known[0], known[1]
+
+    def _known_violation(self, x: Mapping[str, float], at_least: float) -> tuple[frozenset[str], float, bool] | None:
+        """The known exact row with the largest excess at ``x`` if that excess reaches ``at_least`` (ties: fewer
+        members, then names), else None; not proven the largest over every coalition."""
+        best: tuple[float, int, tuple[str, ...]] | None = None
+        found: frozenset[str] | None = None
+        for coalition, cost in self.rows.items():
+            if coalition in self.loose:
+                continue
+            excess = math.fsum(x[p] for p in coalition) - cost
+            rank = (excess, -len(coalition), tuple(sorted(coalition)))
+            if excess >= at_least and (best is None or rank > best):
+                best, found = rank, coalition
+        if found is None or best is None:
+            return None
+        return found, best[0], False
 
     def proven_worst(self, x: Mapping[str, float]) -> bool:
         """Whether the excess ``worst`` gave at ``x`` is proven the largest (no early stop)."""
         known = self._worst.get(tuple(float(x[p]) for p in self.players))
         return bool(known and known[2])
 
-    def _separate_worst(self, x: Mapping[str, float], at_least: float | None) -> tuple[frozenset[str], float, bool]:
+    def _separate_worst(
+        self, x: Mapping[str, float], at_least: float | None, exact: bool = True
+    ) -> tuple[frozenset[str], float, bool]:
         best = max((frozenset([p]) for p in self.players), key=lambda s: x[next(iter(s))] - self.rows[s])
         best_excess = x[next(iter(best))] - self.rows[best]
         proven = True
         if len(self.players) >= 3:
             self.separations += 1
-            if at_least is None:
-                coalition, found = self.separate(x)
-            else:
-                coalition, found = self.separate(x, at_least=at_least)
+            options: dict[str, object] = {}
+            if at_least is not None:
+                options["at_least"] = at_least
+            if not exact:
+                options["exact"] = False
+            answer = self.separate(x, **options)
+            coalition, found = answer[0], answer[1]
+            if len(answer) > 2:  # the oracle says whether its search was complete
+                proven = bool(answer[2])
+            elif at_least is not None:
                 proven = found < at_least  # the search stops early only on reaching at_least
-            if coalition not in self.rows:
-                self.rows[coalition] = (
-                    self.cost(coalition) if self.reprice else math.fsum(x[p] for p in coalition) - found
-                )
+            loose = not exact and not proven
+            if loose or not self.reprice:
+                self._set_row(coalition, math.fsum(x[p] for p in coalition) - found, loose=loose)
+            elif coalition not in self.rows or coalition in self.loose:
+                self._set_row(coalition, self.cost(coalition), loose=False)
             cost = self.rows[coalition]
             excess = math.fsum(x[p] for p in coalition) - cost
             if excess > best_excess + self.tolerance or (
@@ -210,10 +285,15 @@ class RowGenerationGame:
         if self._least is not None and self._least.converged:
             return self._least
         n = len(self.players)
-        upper, best_x = math.inf, None
+        upper, best_x = self._proven_upper_bound()
         lower = -math.inf
-        rounds = 0
-        for rounds in range(1, max_rounds + 1):
+        done = 0
+        if self._least is not None:  # an earlier call that did not converge: go on from its bounds
+            lower, done = self._least.lower_bound, self._least.rounds
+            if self._least.epsilon < upper:
+                upper, best_x = self._least.epsilon, self._least.allocation
+        rounds = done
+        for rounds in range(done + 1, done + max_rounds + 1):
             coalitions = list(self.rows)
             a = self._matrix(coalitions)
             b = np.array([self.rows[s] for s in coalitions]) / self.scale
@@ -234,17 +314,26 @@ class RowGenerationGame:
             x = self._as_dict(res.x[:n])
             eps = float(res.x[n]) * self.scale
             lower = max(lower, eps)
-            before = len(self.rows)
-            _, excess = self.worst(x, at_least=eps + self.tolerance)
+            before = self.row_changes
+            _, excess = self.worst(x, at_least=eps + self.tolerance, exact=False)
             if self.proven_worst(x) and excess < upper:
                 upper, best_x = excess, x
-            if excess <= eps + self.tolerance or len(self.rows) == before:
+            if excess <= eps + self.tolerance or self.row_changes == before:
                 result = LeastCore(max(eps, excess), max(eps, excess), x, rounds, True, self.tolerance)
                 self._least = result
                 return result
         result = LeastCore(upper, lower, best_x or {}, rounds, False, self.tolerance)
         self._least = result
         return result
+
+    def _proven_upper_bound(self) -> tuple[float, dict[str, float] | None]:
+        """The smallest proven largest excess among the budget-balanced allocations already checked (a tariff's core
+        verdict found by a complete search): an upper bound of epsilon*, with its allocation (inf, None if none)."""
+        upper, best_x = math.inf, None
+        for key, (_coalition, excess, proven) in self._worst.items():
+            if proven and abs(math.fsum(key) - self.grand) <= self.tolerance and excess < upper:
+                upper, best_x = excess, dict(zip(self.players, key, strict=True))
+        return upper, best_x
 
     def _converged_least_core(self) -> LeastCore:
         least = self.least_core()
@@ -313,18 +402,19 @@ class RowGenerationGame:
         ref = np.array([float(reference[p]) for p in self.players]) / self.scale
         for _ in range(max_rounds):
             x = self._as_dict(self._lexicographic(ref, bound / self.scale))
-            before = len(self.rows)
-            _, excess = self.worst(x, at_least=bound + self.tolerance)
-            if excess <= bound + self.tolerance or len(self.rows) == before:
+            before = self.row_changes
+            _, excess = self.worst(x, at_least=bound + self.tolerance, exact=False)
+            if excess <= bound + self.tolerance or self.row_changes == before:
                 return x, bound
         raise RuntimeError(f"closest core: no convergence in {max_rounds} rounds")
 
     # -- nucleolus ---------------------------------------------------------------------------------------------------
     def _restricted_nucleolus(self) -> tuple[np.ndarray, list[float]]:
-        """Nucleolus of the game restricted to W (sequential LPs; coalitions with a positive dual fixed at each
-        stage; individually rational: x_i <= c({i}))."""
+        """Nucleolus of the game restricted to the exact rows of W (sequential LPs; coalitions with a positive dual
+        fixed at each stage; individually rational: x_i <= c({i})). Loose rows are left out: their costs are not
+        c(S), and the nucleolus's own rounds add exact rows."""
         n = len(self.players)
-        coalitions = [s for s in self.rows if len(s) < n]
+        coalitions = [s for s in self.rows if len(s) < n and s not in self.loose]
         a = self._matrix(coalitions)
         costs = np.array([self.rows[s] for s in coalitions]) / self.scale
         fixed_level = np.full(len(coalitions), np.nan)
@@ -379,9 +469,9 @@ class RowGenerationGame:
         for _ in range(max_rounds):
             x_scaled, levels = self._restricted_nucleolus()
             x = self._as_dict(x_scaled)
-            before = len(self.rows)
+            before = self.row_changes
             _, excess = self.worst(x, at_least=levels[0] + self.tolerance)
-            if excess <= levels[0] + self.tolerance or len(self.rows) == before:
+            if excess <= levels[0] + self.tolerance or self.row_changes == before:
                 exact = len(levels) if len(self.players) <= 2 else 1
                 return x, levels, exact
         raise RuntimeError(f"nucleolus: no convergence in {max_rounds} rounds")

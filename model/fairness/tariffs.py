@@ -273,13 +273,20 @@ def core_sentence(core: Mapping[str, Any]) -> str:
     if epsilon is not None and not (isinstance(epsilon, float) and math.isnan(epsilon)):
         state = "not empty" if nonempty else "EMPTY: some group always saves by leaving"
         return f"The core is {state} (least-core epsilon GBP {format_gbp(epsilon)})."
-    low, high = core.get("least_core_epsilon_bounds_gbp_per_year") or (math.nan, math.nan)
-    bounds = (
-        f"the least-core epsilon lies between GBP {format_gbp(low)} and GBP {format_gbp(high)} (row generation stopped "
-        "at its round budget)"
-        if math.isfinite(low) and math.isfinite(high)
-        else "the least core was not computed"
+    low, high = (
+        math.nan if value is None else float(value)
+        for value in core.get("least_core_epsilon_bounds_gbp_per_year") or (None, None)
     )
+    if math.isfinite(low) and math.isfinite(high):
+        bounds = f"the least-core epsilon lies between GBP {format_gbp(low)} and GBP {format_gbp(high)}"
+    elif math.isfinite(low):
+        bounds = f"the least-core epsilon is at least GBP {format_gbp(low)}"
+    elif math.isfinite(high):
+        bounds = f"the least-core epsilon is at most GBP {format_gbp(high)}"
+    else:
+        bounds = "the least core was not computed"
+    if math.isfinite(low) or math.isfinite(high):
+        bounds += " (row generation stopped at its round budget)"
     if nonempty is True:
         return f"The core is not empty: {bounds}, so a tariff in the core exists."
     if nonempty is False:

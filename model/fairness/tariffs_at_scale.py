@@ -15,6 +15,7 @@ Every column says which method produced it (``methods``), and the limits met (bl
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -119,12 +120,14 @@ def game_columns(
     notes: list[str] = []
     cap = budget.shapley_max_coalitions
 
-    def separator(process: SeparationProcess) -> Callable[[Mapping[str, float]], tuple[frozenset[str], float]]:
-        def separate(x: Mapping[str, float], at_least: float | None = None) -> tuple[frozenset[str], float]:
-            found = process.solve({m: float(x.get(m, 0.0)) for m in instance.members}, at_least)
+    def separator(process: SeparationProcess) -> Callable[..., tuple[frozenset[str], float, bool]]:
+        def separate(
+            x: Mapping[str, float], at_least: float | None = None, exact: bool = True
+        ) -> tuple[frozenset[str], float, bool]:
+            found = process.solve({m: float(x.get(m, 0.0)) for m in instance.members}, at_least, exact)
             if found.status == "time limit":
                 notes.append(f"A separation MILP stopped at its time limit: {found.status}.")
-            return frozenset(found.coalition) & frozenset(names), found.excess_gbp
+            return frozenset(found.coalition) & frozenset(names), found.excess_gbp, found.status == "optimal"
 
         return separate
 
@@ -156,7 +159,9 @@ def game_columns(
             return {mask: solved[to_instance[mask]] for mask in masks}
 
         # c(N) and the singletons in this process, before any other line of work starts
-        game = RowGenerationGame(tuple(names), cost, separator(first), reprice=False, first_violation=True)
+        game = RowGenerationGame(
+            tuple(names), cost, separator(first), reprice=False, first_violation=True, cheap_rows=True
+        )
         grand = game.grand
         stand_alone = {p: game.rows[frozenset([p])] for p in names}
 
@@ -186,21 +191,23 @@ def game_columns(
                 f"Shapley is sampled and did NOT reach the 1% target within the budget of {cap:,} coalitions: its "
                 f"95% intervals (shapley_half_width) are up to {shapley.worst_relative_half_width:.1%} of a share."
             )
-        # every coalition solved for Shapley is a free row of the LPs (its cost is exact)
+        # every coalition solved for Shapley is a free row of the LPs (its cost is exact); in mask order, as the
+        # cache's order depends on which worker finished first
         game.add_rows(
-            {frozenset(m for m in names if mask >> bit[m] & 1): value for mask, value in oracle.cache.items() if mask}
+            {
+                frozenset(m for m in names if mask >> bit[m] & 1): oracle.cache[mask]
+                for mask in sorted(oracle.cache)
+                if mask
+            }
         )
         if not least.converged:
             least = timed("least_core_continued", lambda: game.least_core(max_rounds=budget.max_rounds))
         if not least.converged:
-            notes.append(
-                f"The least core did not converge in its separation rounds: epsilon* lies between "
-                f"GBP {least.lower_bound:,.0f} and GBP {least.epsilon:,.0f} a year (proven bounds)."
-            )
+            notes.append(least_core_bounds_sentence(least))
         closest_game = game.fork(separator(second))
 
         def nucleolus_line() -> Any:
-            game.worst(allocations["shapley"])
+            game.core_verdict(allocations["shapley"])  # remembered for the verdicts below; often a known row
             if not least.converged:
                 return None
             return game.nucleolus(max_rounds=budget.max_rounds)
@@ -237,24 +244,24 @@ def game_columns(
             allocations["nucleolus"] = allocations["closest_core"]
             notes.append("The nucleolus was not computed: the column repeats the closest core.")
         # one game holding every row and every verdict found, for the verdicts below and later checks
-        game.rows.update(closest_game.rows)
-        game._worst.update(closest_game._worst)
-        game.separations += closest_game.separations
+        game.merge(closest_game)
         separations = game.separations
         checker_game = game.fork()
 
     # After the processes have gone, a verdict not found above is computed in this process.
     in_process: list[SeparationModel] = []
 
-    def separate_here(x: Mapping[str, float], at_least: float | None = None) -> tuple[frozenset[str], float]:
+    def separate_here(
+        x: Mapping[str, float], at_least: float | None = None, exact: bool = True
+    ) -> tuple[frozenset[str], float, bool]:
         if not in_process:
             in_process.append(SeparationModel(instance))
-        found = in_process[0].solve({m: float(x.get(m, 0.0)) for m in instance.members}, at_least)
-        return frozenset(found.coalition) & frozenset(names), found.excess_gbp
+        found = in_process[0].solve({m: float(x.get(m, 0.0)) for m in instance.members}, at_least, exact)
+        return frozenset(found.coalition) & frozenset(names), found.excess_gbp, found.status == "optimal"
 
     checker_game.separate = separate_here
     verdicts = {method: checker_game.core_verdict(allocations[method]) for method in allocations}
-    coalitions = dict(checker_game.rows)
+    coalitions = checker_game.exact_rows()
     coalitions[frozenset(names)] = grand
     for mask, value in oracle.cache.items():
         if mask:
@@ -355,8 +362,8 @@ def result_at_scale(
         "core_nonempty": columns.least_core.core_nonempty,
         "least_core_epsilon_gbp_per_year": float(columns.least_core.epsilon) if columns.least_core.converged else None,
         "least_core_epsilon_bounds_gbp_per_year": [
-            float(columns.least_core.lower_bound),
-            float(columns.least_core.epsilon),
+            finite_or_none(columns.least_core.lower_bound),
+            finite_or_none(columns.least_core.epsilon),
         ],
         "excess_meaning": "x(S) - c(S): how much more group S pays than its own stand-alone cost; > 0: it would leave",
         "methods_used": columns.methods,
@@ -392,3 +399,25 @@ def result_at_scale(
     )
     result.by_member["shapley_half_width"] = [columns.shapley_half_width[p] for p in result.by_member["member"]]
     return result
+
+
+def finite_or_none(value: float) -> float | None:
+    """``value`` as a float, or None when it is not finite (JSON has no infinity: an unknown bound is null)."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def least_core_bounds_sentence(least: Any) -> str:
+    """The note of a least core that did not converge: its proven bounds (either may be unknown) and what they say
+    about the core, with the separation rounds used."""
+    low = f"GBP {least.lower_bound:,.0f}" if math.isfinite(least.lower_bound) else "an unknown lower bound"
+    high = f"GBP {least.epsilon:,.0f}" if math.isfinite(least.epsilon) else "an unknown upper bound"
+    verdict = {
+        True: "so the core is not empty",
+        False: "so the core is empty",
+        None: "so whether the core is empty is not settled",
+    }[least.core_nonempty]
+    return (
+        f"The least core did not converge in {least.rounds} separation rounds: epsilon* lies between {low} and "
+        f"{high} a year (proven bounds), {verdict}; the closest core and the nucleolus need it and are not computed."
+    )

@@ -49,6 +49,8 @@ _API: dict[str, str] = {
     "team_reliability": "verification",
     "utilisation": "queueing",
     "verified_optimise": "verification",
+    "choose_verification": "verification",
+    "VerificationChoice": "verification",
 }
 
 __all__ = [
@@ -85,6 +87,8 @@ __all__ = [
     "team_reliability",
     "utilisation",
     "verified_optimise",
+    "choose_verification",
+    "VerificationChoice",
 ]
 __getattr__, __dir__ = lazy_api(__name__, _API)
 
@@ -117,8 +121,10 @@ if TYPE_CHECKING:
     )
     from model.optimisation.verification import (
         PairedSaving,
+        VerificationChoice,
         VerifiedCatalogue,
         apply_catalogue,
+        choose_verification,
         paired_saving,
         reliability_summary,
         saving_in_words,

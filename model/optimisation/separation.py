@@ -117,12 +117,15 @@ class SeparationModel:
             raise UserError(f"coalition {{{', '.join(sorted(members))}}}: {outcome.message or outcome.status}")
         return float(outcome.cost_gbp)
 
-    def solve(self, tariffs: Mapping[str, float], at_least: float | None = None) -> Separation:
+    def solve(self, tariffs: Mapping[str, float], at_least: float | None = None, exact: bool = True) -> Separation:
         """The coalition (2 to n - 1 members) with the largest ``x(S) - c(S)`` for ``tariffs`` (pounds per year).
 
         ``at_least`` (pounds per year): stop at the first coalition whose excess reaches it (HiGHS's objective
         target; status "target"), which can be much faster than proving the largest; when no coalition reaches
-        it, the search is complete and the answer is the largest, as without it."""
+        it, the search is complete and the answer is the largest, as without it. A coalition found that way is
+        re-priced by the coalition MILP (its catalogue in the search need not be its cheapest) unless ``exact`` is
+        False: then ``cost_gbp`` is the cost of the catalogue found, an UPPER bound of c(S), and ``excess_gbp`` a
+        lower bound of its excess (status "target, upper cost"), which is all a row-generation round needs."""
         from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 
         missing = [m for m in self.instance.members if m not in tariffs]
@@ -150,10 +153,10 @@ class SeparationModel:
         if condition == TerminationCondition.convergenceCriteriaSatisfied:
             status = "optimal"
         elif at_least is not None and excess >= at_least:
-            status = "target"
-            # stopped early, the coalition's catalogue need not be its cheapest: price it with the coalition MILP
-            cost = self._coalition_cost(members)
-            excess = sum(float(tariffs[m]) for m in members) - cost
+            status = "target" if exact else "target, upper cost"
+            if exact:  # stopped early, the coalition's catalogue need not be its cheapest: price it on its own
+                cost = self._coalition_cost(members)
+                excess = sum(float(tariffs[m]) for m in members) - cost
         else:
             status = "time limit"
         return Separation(members, excess, cost, max(bound_gbp, excess), status, seconds)
@@ -178,8 +181,8 @@ def _init_separation_worker(parent_pid: int, instance: CatalogueInstance, time_l
     _WORKER["model"] = SeparationModel(instance, threads=1, time_limit_seconds=time_limit_seconds)
 
 
-def _separate_in_worker(tariffs: dict[str, float], at_least: float | None) -> Separation:
-    return _WORKER["model"].solve(tariffs, at_least)
+def _separate_in_worker(tariffs: dict[str, float], at_least: float | None, exact: bool) -> Separation:
+    return _WORKER["model"].solve(tariffs, at_least, exact)
 
 
 class SeparationProcess:
@@ -218,18 +221,18 @@ class SeparationProcess:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def submit(self, tariffs: Mapping[str, float], at_least: float | None = None) -> Any:
-        """A future of ``SeparationModel.solve(tariffs, at_least)``."""
+    def submit(self, tariffs: Mapping[str, float], at_least: float | None = None, exact: bool = True) -> Any:
+        """A future of ``SeparationModel.solve(tariffs, at_least, exact)``."""
         if self._pool is None:
             raise RuntimeError("separation process closed")
-        return self._pool.submit(_separate_in_worker, {m: float(v) for m, v in tariffs.items()}, at_least)
+        return self._pool.submit(_separate_in_worker, {m: float(v) for m, v in tariffs.items()}, at_least, exact)
 
-    def solve(self, tariffs: Mapping[str, float], at_least: float | None = None) -> Separation:
+    def solve(self, tariffs: Mapping[str, float], at_least: float | None = None, exact: bool = True) -> Separation:
         """``SeparationModel.solve`` in the separation process (waits for the answer)."""
         from model.simulation.processes import terminate_pool
 
         try:
-            return self.submit(tariffs, at_least).result()
+            return self.submit(tariffs, at_least, exact).result()
         except BaseException:
             if self._pool is not None:
                 terminate_pool(self._pool)

@@ -221,6 +221,10 @@ class VerifiedCatalogue:
     verified: bool
     rounds: int
     seconds: dict[str, float] = field(default_factory=dict)
+    calibrated: bool = True
+    """Whether the capacity table was calibrated by the simulator (False: Erlang C, ``calibrated=False``)."""
+    note: str = ""
+    """Why the capacity and the verification are what they are, when chosen by size (``choose_verification``)."""
 
     @property
     def table(self) -> CapacityTable:
@@ -237,6 +241,8 @@ class VerifiedCatalogue:
             **(self.saving.summary() if self.saving is not None else {}),
             "verified": self.verified,
             "verification_rounds": self.rounds,
+            "capacity": "simulator-calibrated" if self.calibrated else "Erlang C",
+            **({"verification_note": self.note} if self.note else {}),
             "optimiser_planning_cost_gbp_per_year": self.result.total_cost_gbp_per_year,
             "reliability_by_service": {
                 str(row.service): {
@@ -311,13 +317,15 @@ def verified_optimise(
     workers: int = 2,
     explain: bool = True,
     use_cache: bool = True,
+    note: str = "",
 ) -> VerifiedCatalogue:
     """The verified recommended catalogue of ``scenario`` (module docstring). ``table`` skips calibration;
     ``calibrated=False`` starts from Erlang C's capacities instead (``calibrate(analytic=True)``; the loop still
     cuts what the simulator rejects).
     ``verify=False`` solves once on the table and simulates nothing (no verdicts, no saving: the figures are the
     optimiser's planning figures only). ``fixed`` forces decisions as in ``model.optimisation.catalogue.optimise``. ``seed`` defaults
-    to the scenario's; verification uses replications ``VERIFICATION_REPLICATIONS`` onwards."""
+    to the scenario's; verification uses replications ``VERIFICATION_REPLICATIONS`` onwards. ``note`` is kept on the
+    result (``choose_verification``'s reason, for the reports)."""
     options = options or CatalogueOptions()
     seconds: dict[str, float] = {}
     started = time.perf_counter()
@@ -360,6 +368,8 @@ def verified_optimise(
             verified=False,
             rounds=0,
             seconds=seconds,
+            calibrated=calibrated,
+            note=note,
         )
     for iteration in range(1, max_iterations + 1):
         solved = replace(options, capacity=table)
@@ -433,7 +443,51 @@ def verified_optimise(
         verified=verified,
         rounds=len(rounds),
         seconds=seconds,
+        calibrated=calibrated,
+        note=note,
     )
+
+
+AUTO_MAX_MEMBERS = 12
+"""Largest partnership whose recommendation ``choose_verification`` calibrates and verifies by simulation by default.
+Above it (a regional service of 30-45 members: about 1.4 million cases a simulated year) each calibration probe and
+verification round simulates the whole region, hours in all on 2 cores, so Erlang C sizes the teams instead."""
+
+
+@dataclass(frozen=True)
+class VerificationChoice:
+    """How the recommended catalogue is sized and checked: ``calibrated`` (simulator-calibrated capacity, else Erlang
+    C), ``verify`` (simulate the recommendation) and ``reason`` (empty when both are the defaults)."""
+
+    calibrated: bool
+    verify: bool
+    reason: str = ""
+
+
+def choose_verification(scenario: Scenario, capacity: str = "auto", verify: bool | None = None) -> VerificationChoice:
+    """Capacity ("auto", "calibrated" or "analytic") and verification (None: by size) for ``scenario``.
+
+    Up to ``AUTO_MAX_MEMBERS`` members "auto" means calibrated and verified (one model, one answer). Above it, "auto"
+    means Erlang C capacity and no simulation of the recommendation, with a reason saying so and how to ask for
+    the simulation; anything the caller states explicitly is kept."""
+    if capacity not in ("auto", "calibrated", "analytic"):
+        raise ValueError(f"capacity must be auto, calibrated or analytic, not {capacity!r}")
+    members = len(scenario.members)
+    small = members <= AUTO_MAX_MEMBERS
+    calibrated = capacity == "calibrated" or (capacity == "auto" and small)
+    verified = small if verify is None else verify
+    if small or (capacity != "auto" and verify is not None):
+        return VerificationChoice(calibrated, verified)
+    chosen = []
+    if capacity == "auto":
+        chosen.append("Erlang C pool capacity (not simulator-calibrated)")
+    if verify is None:
+        chosen.append("the recommendation is NOT verified by simulation, so its figures are the optimiser's")
+    reason = (
+        f"{members} members (more than {AUTO_MAX_MEMBERS}): {'; '.join(chosen)}. Simulating a service this size "
+        "takes hours on 2 cores; ask for it with --capacity calibrated --verify."
+    )
+    return VerificationChoice(calibrated, verified, reason)
 
 
 def saving_in_words(saving: dict[str, float]) -> tuple[bool, float, float, float]:
@@ -464,4 +518,7 @@ __all__ = [
     "scenario_toml",
     "team_reliability",
     "verified_optimise",
+    "choose_verification",
+    "VerificationChoice",
+    "AUTO_MAX_MEMBERS",
 ]

@@ -331,37 +331,7 @@ class _DaskBackend(_Backend):
         self._token = uuid.uuid4().hex[:8]
 
     def __enter__(self) -> _DaskBackend:
-        try:
-            from distributed import Client
-        except ImportError:  # pragma: no cover - distributed is a pinned dependency
-            raise UserError("Dask runs need the 'distributed' package: pip install distributed") from None
-        how = (
-            f"start a scheduler with `dask scheduler` and workers with `dask worker {self.address}`, "
-            f"or run locally without --dask (and unset {DASK_ENV})"
-        )
-        try:
-            from distributed.comm import parse_address
-            from distributed.comm.addressing import parse_host_port
-
-            scheme, location = parse_address(self.address)
-            if scheme in ("tcp", "tls", "ws", "wss"):
-                parse_host_port(location)
-        except ValueError as error:
-            raise UserError(
-                f"'{self.address}' is not a Dask scheduler address ({error}); expected e.g. tcp://10.0.0.5:8786"
-            ) from None
-        try:
-            self._client = Client(self.address, timeout=self.timeout, set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as error:
-            raise UserError(f"cannot reach the Dask scheduler at {self.address} ({error}); {how}") from None
-        try:
-            self._client.wait_for_workers(1, timeout=self.timeout)
-        except (OSError, TimeoutError) as error:
-            self._client.close()
-            raise UserError(
-                f"the Dask scheduler at {self.address} has no workers ({error}); "
-                f"start some with `dask worker {self.address}`"
-            ) from None
+        self._client = connect_dask(self.address, self.timeout)
         self._scenario_future = self._client.scatter(self.scenario, broadcast=True, hash=False)
         return self
 
@@ -399,6 +369,43 @@ class _DaskBackend(_Backend):
             client.cancel(futures)
             raise
         return [by_index[r] for r in indices]
+
+
+def connect_dask(address: str, timeout: float = 30.0) -> Any:
+    """A ``distributed.Client`` connected to the scheduler at ``address`` with at least one worker (the caller
+    closes it). Every way this can fail (no ``distributed``, a malformed address, no scheduler, no workers within
+    ``timeout`` seconds) is a ``UserError`` saying what to do."""
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - distributed is a pinned dependency
+        raise UserError("Dask runs need the 'distributed' package: pip install distributed") from None
+    how = (
+        f"start a scheduler with `dask scheduler` and workers with `dask worker {address}`, "
+        f"or run locally without --dask (and unset {DASK_ENV})"
+    )
+    try:
+        from distributed.comm import parse_address
+        from distributed.comm.addressing import parse_host_port
+
+        scheme, location = parse_address(address)
+        if scheme in ("tcp", "tls", "ws", "wss"):
+            parse_host_port(location)
+    except ValueError as error:
+        raise UserError(
+            f"'{address}' is not a Dask scheduler address ({error}); expected e.g. tcp://10.0.0.5:8786"
+        ) from None
+    try:
+        client = Client(address, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as error:
+        raise UserError(f"cannot reach the Dask scheduler at {address} ({error}); {how}") from None
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+    except (OSError, TimeoutError) as error:
+        client.close()
+        raise UserError(
+            f"the Dask scheduler at {address} has no workers ({error}); start some with `dask worker {address}`"
+        ) from None
+    return client
 
 
 def dask_address_from(address: str | None) -> str | None:

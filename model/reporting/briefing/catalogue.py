@@ -179,11 +179,12 @@ def catalogue_section(briefing: Briefing) -> Section:
         + (f"The host team should deliver {_join(shared_services)}. " if shared_services else "")
         + (f"It is cheaper for every member to buy {_join(external)} from outside providers. " if external else "")
         + relation
-        + "Costs include host staff sized on pool capacity calibrated by the simulator and verified by simulating "
-        f"the recommendation, systems, licences and purchases; the saving per member assumes the shared cost is "
-        f"split {split_words}."
+        + sizing_words(verified)
+        + f"systems, licences and purchases; the saving per member assumes the shared cost is split {split_words}."
     )
     section.text = text
+    if verified is not None and verified.note:
+        section.notes.append(verified.note)
     section.tables = {"totals": totals, "catalogue": catalogue, "savings": savings}
     section.figures = {
         "savings": plots.grouped_bars(
@@ -209,3 +210,18 @@ def catalogue_section(briefing: Briefing) -> Section:
         )
     section.data = {"result": result}
     return section
+
+
+def sizing_words(verified: Any) -> str:
+    """How the host staff in the costs were sized: calibrated and verified (the default up to 12 members), or on
+    Erlang C capacity without simulation (a regional service; its ``note`` says why)."""
+    if verified is None:
+        return "Costs include host staff sized on Erlang C pool capacity, "
+    capacity = "calibrated by the simulator" if verified.calibrated else "from Erlang C"
+    if verified.verified:
+        check = "verified by simulating the recommendation"
+    elif verified.rounds:
+        check = "simulated, with some KPI reliability still short after the verification rounds"
+    else:
+        check = "NOT verified by simulation"
+    return f"Costs include host staff sized on pool capacity {capacity} and {check}, "

@@ -13,14 +13,24 @@ from model.reporting.briefing.context import Briefing, find_module
 def verified_catalogue(briefing: Briefing) -> Any:
     """The recommended catalogue sized on simulator-calibrated capacity and verified by simulation, with its paired
     saving against today (``model.optimisation.verification.verified_optimise``), computed once per briefing; None when the
-    verification module is not available."""
-    module, _reason = find_module("model.optimisation.verification", ["verified_optimise"])
+    verification module is not available. Capacity and verification are chosen by size as the CLI's default
+    (``choose_verification``: Erlang C and unverified above 12 members, with the reason in ``note``)."""
+    module, _reason = find_module("model.optimisation.verification", ["verified_optimise", "choose_verification"])
     if module is None:
         return None
-    return briefing.model_result(
-        "verified_catalogue",
-        lambda: module.verified_optimise(briefing.scenario, workers=briefing.workers, explain=briefing.explain),
-    )
+
+    def compute() -> Any:
+        choice = module.choose_verification(briefing.scenario)
+        return module.verified_optimise(
+            briefing.scenario,
+            calibrated=choice.calibrated,
+            verify=choice.verify,
+            workers=briefing.workers,
+            explain=briefing.explain,
+            note=choice.reason,
+        )
+
+    return briefing.model_result("verified_catalogue", compute)
 
 
 def catalogue_result(briefing: Briefing) -> Any:
