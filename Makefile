@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/herts_beds_luton.toml
 
-.PHONY: run app test browser axe bench docs lint format mutation clean-venv
+.PHONY: run app test browser axe bench docs screenshots lint format mutation clean-venv
 
 $(VENV): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,10 @@ MKDOCS := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
 
 docs: $(VENV)
 	$(MKDOCS) build --strict
+
+# Retake the app screenshots the docs show (docs/images/app/) with the browser test; needs `make browser` first.
+screenshots: $(VENV)
+	SHAREDHR_SCREENSHOTS=$(CURDIR)/docs/images/app $(BIN)/python -m pytest tests/test_app_browser.py -q
 
 bench: $(VENV)
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
