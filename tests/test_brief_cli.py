@@ -130,6 +130,9 @@ def test_render_html_drops_tagged_cells_and_warnings(tmp_path: Path) -> None:
     assert "VISIBLE OUTPUT" in html
     assert "SETUP OUTPUT" not in html and "secret_setup" not in html and "x = 1" not in html
     assert "UserWarning" not in html
+    # no script is loaded from anywhere: neither nbconvert's default MathJax and require.js from a CDN nor the empty
+    # tags left in their place (the page's only remote import, mermaid, runs only for mermaid diagrams: none here)
+    assert not re.findall(r"<script[^>]*\bsrc=", html)
 
 
 def test_excel_schedule_from_the_run(briefing_run: dict[str, object]) -> None:

@@ -22,6 +22,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -225,7 +226,7 @@ def render_html(executed: str | Path, output: str | Path, title: str | None = No
 
     Input areas are excluded (``exclude_input``), cells tagged ``remove_cell`` are dropped whole, warnings printed
     on stderr are left out (they stay in the executed notebook), and figures are embedded as base64 PNG images, so
-    the file can be e-mailed on its own.
+    the file can be e-mailed on its own; it loads no script from another address.
     """
     import nbformat
     from nbconvert import HTMLExporter
@@ -239,10 +240,15 @@ def render_html(executed: str | Path, output: str | Path, title: str | None = No
             cell.outputs = [
                 o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
             ]
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    # No MathJax or require.js from a CDN (the briefing has no formulae or widgets): the page opens offline and
+    # fetches nothing, wherever it is e-mailed.
+    exporter = HTMLExporter(
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, mathjax_url="", require_js_url=""
+    )
     remover = TagRemovePreprocessor(remove_cell_tags={REMOVE_TAG}, enabled=True)
     exporter.register_preprocessor(remover, enabled=True)
     body, _resources = exporter.from_notebook_node(notebook)
+    body = re.sub(r'<script src="">\s*</script>', "", body)
     target = Path(output)
     target.write_text(body, encoding="utf-8")
     return target
