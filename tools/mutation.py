@@ -73,6 +73,7 @@ class Target:
 
 
 _WHOLE = "tests/test_whole_module_mutants.py::test_"
+_FIFTH = "tests/test_fifth_pass_mutants.py::test_"
 _TARIFF_TESTS = (
     "tests/test_tariffs_hand.py",
     "tests/test_mutation_survivors.py",
@@ -91,6 +92,8 @@ _TARIFF_TESTS = (
             "own_delivery_counts_only_a_members_own_external_and_in_house_lines",
         )
     ),
+    _FIFTH + "a_coalition_exactly_the_tolerance_below_the_worst_is_tied_with_it",
+    _FIFTH + "a_cost_line_naming_nobody_says_none",
 )
 _CATALOGUE_LINES_TESTS = (*_TARIFF_TESTS, _WHOLE + "catalogue_cost_lines_follow_the_options_they_are_given")
 _TARIFF_TABLE_TESTS = (*_TARIFF_TESTS, "tests/test_tariffs_default.py", "-k", "not cli_prints")
@@ -103,6 +106,15 @@ _GAMES_TESTS = (
     "tests/test_whole_module_mutants.py::test_an_allocation_missing_a_player_names_it",
     "tests/test_whole_module_mutants.py::test_core_tolerance_is_relative_to_the_largest_cost",
     "tests/test_whole_module_mutants.py::test_core_check_of_a_one_player_game",
+    *(
+        _FIFTH + name
+        for name in (
+            "core_check_counts_an_excess_equal_to_the_tolerance_as_in_the_core",
+            "a_coalition_exactly_the_tolerance_below_the_worst_is_tied_with_it",
+            "subadditivity_holds_with_a_saving_of_exactly_the_tolerance_missed",
+            "scrb_splits_equally_when_remaining_benefits_sum_to_exactly_the_tolerance",
+        )
+    ),
 )
 _GAMES_LP_TESTS = (
     *_GAMES_TESTS,
@@ -122,6 +134,11 @@ _ABSENCE_TESTS = (
     "tests/test_whole_module_mutants.py::test_leftover_bank_holidays_join_the_leave_pool",
     "tests/test_whole_module_mutants.py::test_the_first_person_in_post_starts_in_the_sickness_steady_state",
     "tests/test_whole_module_mutants.py::test_a_forced_sickness_from_day_0_is_long_term_sickness_from_day_0",
+    _FIFTH + "a_leave_block_may_touch_a_bank_holiday_but_not_overlap_it",
+    _FIFTH + "only_the_tenure_starting_on_day_0_starts_in_the_sickness_steady_state",
+    _FIFTH + "a_bank_holiday_on_the_first_day_of_a_leave_year_blocks_leave",
+    _FIFTH + "a_leave_remainder_of_at_most_a_billionth_of_a_day_is_dropped",
+    _FIFTH + "no_vacancy_starts_at_the_horizon",
 )
 _TIMELINE_TESTS = (
     *_ABSENCE_TESTS,
@@ -493,6 +510,15 @@ EQUIVALENT: dict[str, str] = {
     "absence:sickness_spans:line +24:15 Lt -> LtE": "exact float equality of a uniform draw with a threshold",
     "absence:sickness_spans:line +25:16 Lt -> LtE": "exact float equality of a continuous onset with the horizon",
     "absence:sickness_spans:line +35:11 Gt -> GtE": "exact float equality of a continuous end with day 0",
+    # fifth pass: the games' non-LP functions, the tariffs and the rest of the absence timeline re-measured
+    "games:CostGame.is_subadditive:line +12:25 1 -> 2": "(sub - 2) & s lists the submasks without s's lowest bit: "
+    "one of each pair {S, T} (all 2**10 coalitions checked)",
+    "games:_cheapest_partition:line +9:19 Sub -> Add": "pieces are masks below 2**n: bits n and n + 1 are never set",
+    "games:_cheapest_partition:line +9:27 1 -> 2": "numpy shifts by -1 (>= 64 as unsigned) to 0: no bit matches",
+    "games:_cheapest_partition:line +12:19 1 -> 2": "mask 1 ({first player}) is given or has no partition (inf): "
+    "no other mask reads it (every piece of a group holding player 0 holds player 0)",
+    "absence:leave_blocks:line +15:62 Lt -> LtE": "a holiday on day y0 + 261 cannot overlap a block of year y0 "
+    "(blocks end by day y0 + 261)",
 }
 
 _SWAPS: dict[type, type] = {

@@ -1,0 +1,229 @@
+"""Tests added when the games' non-LP functions, the tariffs and the rest of the absence timeline were re-measured by
+``make mutation`` (issue 12, fifth pass; scores in docs/testing.md).
+
+Each test kills one or more mutants that survived a complete run of its function group. The expected values come
+from an oracle that does not repeat the code under test: numbers worked out by hand in the docstring, a brute force
+over every case, or the documented rule applied to the same random draws (the draws reproduced from the same seed,
+the rule applied by the test). Each docstring names the mutants it kills and how its expected values were derived.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model.fairness import games, solutions, tariffs
+from model.scenario import Absence, Backfill, UserError
+from model.simulation.absence import (
+    clip,
+    complement,
+    leave_blocks,
+    merge,
+    post_timeline,
+    subtract,
+    tenure_sickness,
+    vacancies,
+)
+from model.simulation.random_streams import child_sequence
+
+# --------------------------------------------------------------------------------------------------------------------
+# absence: where a leave block may sit next to a bank holiday; which tenure starts in the sickness steady state
+
+
+def _first_start(seed: int, span: int) -> int:
+    """The first whole-day start ``leave_blocks`` draws from ``default_rng(seed)``: the generator's first integer
+    below ``span`` (reproduced from a fresh generator with the same seed, not by calling the code under test)."""
+    return int(np.random.default_rng(seed).integers(span))
+
+
+def test_a_leave_block_may_touch_a_bank_holiday_but_not_overlap_it() -> None:
+    """Kills ``absence:leave_blocks:line +21:23 LtE -> Lt``, ``+21:35 GtE -> Gt`` and ``+15:36 1.0 -> 1.5``.
+
+    One 5-day block in a 261-day year has 261 - 5 + 1 = 257 whole-day starts; seed 7's first draw below 257 is r
+    (reproduced from a fresh generator). The rule (module docstring): a block is placed at its first draw unless it
+    overlaps a bank holiday [d, d + 1). So with a holiday on day r + 5 (the block [r, r + 5) ends where it starts)
+    or on day r - 1 (it ends where the block starts) the block stays at [r, r + 5): touching is not overlapping.
+    With a holiday on day r + 2 (inside the block) it must move to a start that does not overlap day r + 2.
+    The mutants treat a touching holiday as a clash (``end < a``, ``begin > b``) or a holiday as 1.5 days long, and
+    redraw."""
+    seed = 7
+    r = _first_start(seed, 257)
+    assert 1 <= r <= 250  # room for a holiday on either side inside the year
+    for holiday in (float(r + 5), float(r - 1)):
+        assert leave_blocks(5.0, [holiday], 261.0, np.random.default_rng(seed)) == [(float(r), float(r + 5))]
+    (moved,) = leave_blocks(5.0, [float(r + 2)], 261.0, np.random.default_rng(seed))
+    assert moved != (float(r), float(r + 5))
+    assert moved[1] <= r + 2 or moved[0] >= r + 3
+
+
+def test_a_bank_holiday_on_the_first_day_of_a_leave_year_blocks_leave() -> None:
+    """Kills ``absence:leave_blocks:line +15:62 LtE -> Lt`` (a holiday on day y0, the first day of leave year y0,
+    left out of that year's taken days).
+
+    Seed 27's first draw below 257 is 0 (reproduced from a fresh generator): with no holiday the 5-day block is
+    [0, 5). With a bank holiday on day 0 (inside leave year 0, which is [0, 261)) that start overlaps it, so the
+    block must move to a start of at least 1: whatever the later draws, it does not cover day 0."""
+    assert _first_start(27, 257) == 0
+    assert leave_blocks(5.0, [], 261.0, np.random.default_rng(27)) == [(0.0, 5.0)]
+    (block,) = leave_blocks(5.0, [0.0], 261.0, np.random.default_rng(27))
+    assert block[0] >= 1.0 and block[1] - block[0] == 5.0
+
+
+def test_a_leave_remainder_of_at_most_a_billionth_of_a_day_is_dropped() -> None:
+    """Kills ``absence:leave_blocks:line +9:7 Gt -> GtE`` (listed as equivalent, "exact float equality of the
+    remainder with 1e-9"; it can be built).
+
+    The rule: a remainder (pool minus whole 5-day blocks) is a block only if it exceeds 1e-9 days, a guard against
+    rounding. A pool of exactly 1e-9 days: no whole block (1e-9 / 5 + 1e-9 floors to 0), remainder 1e-9 - 0 = 1e-9
+    exactly, not above the guard: no leave at all. A pool of 2e-9 days: one block 2e-9 days long."""
+    assert leave_blocks(1e-9, [], 261.0, np.random.default_rng(0)) == []
+    (tiny,) = leave_blocks(2e-9, [], 261.0, np.random.default_rng(0))
+    assert tiny[1] - tiny[0] == pytest.approx(2e-9, rel=1e-6)
+
+
+def test_no_vacancy_starts_at_the_horizon() -> None:
+    """Kills ``absence:vacancies:line +9:11 GtE -> Gt`` (listed as equivalent, "exact float equality of a
+    continuous draw with the horizon"; it can be built by choosing the horizon).
+
+    Turnover 1 a year: time in post is exponential with mean 261 / 1 = 261 days, so seed 5's first vacancy starts
+    at the generator's first exponential draw t (reproduced from a fresh generator; 518.5 days). Over a horizon of
+    t + 1 days that vacancy is [t, t + 1) (cut at the horizon); over a horizon of exactly t the run ends as the
+    person leaves: [0, t) has no vacancy, not even an empty one at t."""
+    absence = Absence(turnover_rate_per_year=1.0, vacancy_refill_days=10.0)
+    t = float(np.random.default_rng(5).exponential(261.0))
+    assert vacancies(absence, t + 1.0, np.random.default_rng(5)) == [(t, t + 1.0)]
+    assert vacancies(absence, t, np.random.default_rng(5)) == []
+
+
+def test_only_the_tenure_starting_on_day_0_starts_in_the_sickness_steady_state() -> None:
+    """Kills ``absence:post_timeline:line +25:92 0.0 -> 1.0`` and ``+25:101 0.0 -> 1.0``.
+
+    The documented rule (module docstring): the person in post at day 0 starts in the sickness steady state (a
+    burn-in of 5 x m_long scheduled days before day 0); a new hire starts well (no burn-in), drawing from the i-th
+    child of the post's sickness stream. Turnover 2 a year with a half-day refill, seed 53: the only vacancy is
+    [0.396, 0.896) (asserted), so the second person starts on day 0.896, inside the first day. With no leave, the
+    long-term sickness lost in the second tenure is that tenure's long episodes drawn from child 1 with no burn-in
+    (``tenure_sickness`` on the same draws), and its short sickness their short episodes less the long ones. The
+    mutants give the second person the burn-in (a tenure starting by day 1 counted as the first) or one day of it
+    (every episode one day earlier), so the episodes differ. 30% sickness over a year: dozens of episodes."""
+    absence = Absence(
+        sickness_rate=0.3,
+        long_term_share=0.5,
+        turnover_rate_per_year=2.0,
+        vacancy_refill_days=0.5,
+        annual_leave_days=0.0,
+        other_leave_days=0.0,
+        bank_holidays_days=0.0,
+        backfill=Backfill(enabled=False),
+    )
+    horizon, seed = 261.0, np.random.SeedSequence(11)
+    timeline = post_timeline(absence, horizon, 4, np.random.default_rng(1), seed, np.random.default_rng(53))
+    vacant = timeline.lost["vacancy"]
+    assert len(vacant) == 1 and 0.0 < vacant[0][1] <= 1.0
+    tenures = complement(vacant, 0.0, horizon)
+    assert len(tenures) == 2 and tenures[1][0] == vacant[0][1]
+    short, long = tenure_sickness(absence, tenures[1], [], child_sequence(seed, 1), 0.0)
+    assert len(short) + len(long) > 10
+    start, end = tenures[1]
+    assert clip(timeline.lost["sickness_long"], start, end) == pytest.approx(merge(long), abs=1e-12)
+    expected_short = subtract(merge(short), merge(long))
+    assert clip(timeline.lost["sickness_short"], start, end) == pytest.approx(expected_short, abs=1e-12)
+    # a new hire starts well: no episode of the second person is under way when they start
+    drawn = timeline.lost["sickness_long"] + timeline.lost["sickness_short"]
+    assert all(a > start for a, _ in clip(drawn, start, end))
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# games and solutions: the tolerance boundaries, built so that a value lands EXACTLY on the boundary
+#
+# The tolerance is REL_TOL x the largest |c(S)| with REL_TOL = 1e-9. With the largest cost 1.0 it is the double 1e-9
+# itself, and with the largest cost 1e9 it is exactly 1.0 (1e-9 x 1e9 rounds to 1.0; asserted), so sums of small
+# dyadic numbers can equal it exactly. The documented rules are inclusive: "no coalition has excess ABOVE the
+# tolerance", coalitions "WITHIN the tolerance of the largest excess count as tied", subadditive "to the tolerance".
+
+
+def test_core_check_counts_an_excess_equal_to_the_tolerance_as_in_the_core() -> None:
+    """Kills ``solutions:core_check:line +25:26 Gt -> GtE``, ``+14:25 LtE -> Lt`` and ``+26:21 LtE -> Lt`` (the first
+    two were listed as equivalent "exact float ties"; they are not).
+
+    Two players, c(A) = 0, c(B) = 1, c(AB) = 1: the tolerance is 1e-9 x 1 = 1e-9. Paying A 1e-9 and B 1 - 1e-9,
+    coalition {A} has excess exactly 1e-9 - 0 = 1e-9: not above the tolerance, so the allocation is in the core and
+    no coalition would walk away (n_blocking 0). One player with cost 0 (largest |c| 0, so the unit is 1 and the
+    tolerance 1e-9) paying 1e-9: a budget gap of exactly the tolerance is balanced, in the core."""
+    game = games.CostGame.from_table({"A": 0.0, "B": 1.0, "A+B": 1.0})
+    check = solutions.core_check(game, {"A": 1e-9, "B": 1.0 - 1e-9})
+    assert check.tolerance == 1e-9 and check.max_excess == 1e-9
+    assert check.in_core and check.n_blocking == 0
+    lonely = games.CostGame.from_table({"A": 0.0})
+    one = solutions.core_check(lonely, {"A": 1e-9})
+    assert one.tolerance == 1e-9 and one.budget_gap == 1e-9 and one.in_core
+
+
+def test_a_coalition_exactly_the_tolerance_below_the_worst_is_tied_with_it() -> None:
+    """Kills ``tariffs:core_check:line +8:47 GtE -> Gt`` and ``solutions:core_check:line +17:26 GtE -> Gt`` (the
+    latter listed as equivalent: "the largest excess is tied with itself" -- but a coalition exactly the tolerance
+    below it is tied too, and can win the tie-break).
+
+    Three players; c(A) = 0, c(B) = c(C) = 10, c(AB) = 12, c(AC) = 10, c(BC) = 20, c(ABC) = 22: the tolerance is
+    1e-9 x 22. Paying B 11 and C 0, B's excess is exactly 1 (the largest: AB's is 12 - tol - 12 < 0, the others
+    negative by hand); paying A exactly 1 - tol, A's excess is exactly 1 - tol, the largest less the tolerance, so A
+    is tied with B and, being first in member order at the same size, is the group named (by both core checks)."""
+    table = {"A": 0.0, "B": 10.0, "C": 10.0, "A+B": 12.0, "A+C": 10.0, "B+C": 20.0, "A+B+C": 22.0}
+    game = games.CostGame.from_table(table)
+    tol = 1e-9 * 22.0
+    allocation = {"A": 1.0 - tol, "B": 11.0, "C": 0.0}
+    for check in (solutions.core_check(game, allocation), tariffs.core_check(game, allocation)):
+        assert check.tolerance == tol and check.max_excess == 1.0
+        assert check.worst_coalition == frozenset({"A"})
+
+
+def test_subadditivity_holds_with_a_saving_of_exactly_the_tolerance_missed() -> None:
+    """Kills ``games:CostGame.is_subadditive:line +10:15 Gt -> GtE`` (listed as equivalent: "exact float equality
+    with the tolerance"; it can be built).
+
+    c(A) = 1, c(B) = c(C) = 0, c(BC) = 1e-9, c(AB) = c(AC) = c(ABC) = 1: the tolerance is 1e-9 x 1 = 1e-9, and
+    c(BC) = c(B) + c(C) + 1e-9 exactly (0 + 0 + 1e-9), every other split by hand within it (1 <= 1 + 0 + 1e-9,
+    1 <= 1 + 1e-9 + 1e-9). Subadditive to the tolerance: True. Exceed it by a hair (c(BC) = 2e-9): False."""
+    table = {"A": 1.0, "B": 0.0, "C": 0.0, "A+B": 1.0, "A+C": 1.0, "B+C": 1e-9, "A+B+C": 1.0}
+    assert games.CostGame.from_table(table).is_subadditive()
+    assert not games.CostGame.from_table({**table, "B+C": 2e-9}).is_subadditive()
+
+
+def test_scrb_splits_equally_when_remaining_benefits_sum_to_exactly_the_tolerance() -> None:
+    """Kills ``solutions:scrb:line +19:7 LtE -> Lt`` and ``+19:45 1.0 -> 1.5`` (both listed as equivalent: an exact
+    tie, and "only games whose every cost is below GBP 1.5"; both can be built).
+
+    c(A) = 5e8 + 0.5, c(B) = 5e8, c(AB) = 1e9: the tolerance is 1e-9 x max(1, 1e9) = 1.0 exactly. Separable costs
+    m_A = 1e9 - 5e8 = 5e8, m_B = 1e9 - (5e8 + 0.5) = 5e8 - 0.5; remaining benefits r_A = r_B = 0.5, summing to
+    exactly 1.0: "to the tolerance" zero, so the non-separable 1e9 - (1e9 - 0.5) = 0.5 is split equally (0.25 each:
+    5e8 + 0.25 and 5e8 - 0.25) and the note says so. A game whose costs are all at most 1: c(A) = c(B) = 0.5,
+    c(AB) = 1 - 6e-10 (rounded to a double g): r_A = r_B = 0.5 - (g - 0.5) (exact, Sterbenz), summing to about
+    1.2e-9 (asserted between 1e-9 and 1.5e-9): above the tolerance 1e-9 x max(1, 1) = 1e-9, so no note and the
+    shares are proportional to the equal r: g / 2 each (a floor of 1.5 would make the tolerance 1.5e-9 and split
+    equally WITH the note)."""
+    big = solutions.scrb(games.CostGame.from_table({"A": 5e8 + 0.5, "B": 5e8, "A+B": 1e9}))
+    assert 1e-9 * 1e9 == 1.0
+    assert big.to_dict() == {"A": 5e8 + 0.25, "B": 5e8 - 0.25}
+    assert any("sum to zero" in note for note in big.notes)
+    grand = 1.0 - 6e-10
+    remaining = 2 * (0.5 - (grand - 0.5))
+    assert 1e-9 < remaining <= 1.5e-9
+    small = solutions.scrb(games.CostGame.from_table({"A": 0.5, "B": 0.5, "A+B": grand}))
+    assert not small.notes
+    assert small.to_dict() == pytest.approx({"A": grand / 2, "B": grand / 2}, abs=1e-15)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# tariffs: the message of a cost line naming nobody
+
+
+def test_a_cost_line_naming_nobody_says_none() -> None:
+    """Kills ``tariffs:_check_lines:line +17:65 Or -> And`` (the message then lists an empty member list as "").
+
+    A cost line with an empty member list is rejected, and the message says which members it names: "(none)"."""
+    line = pd.DataFrame(
+        [{"service": "svc", "item": "x", "mode": "shared", "members": (), "driver": "cases", "gbp_per_year": 1.0}]
+    )
+    with pytest.raises(UserError, match=r"cost line svc/x: members \(none\) must be players \(A, B\)"):
+        tariffs._check_lines(line, ["A", "B"], pd.DataFrame())
