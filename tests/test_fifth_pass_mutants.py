@@ -227,3 +227,83 @@ def test_a_cost_line_naming_nobody_says_none() -> None:
     )
     with pytest.raises(UserError, match=r"cost line svc/x: members \(none\) must be players \(A, B\)"):
         tariffs._check_lines(line, ["A", "B"], pd.DataFrame())
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# tariffs: which path tariff_table takes, its notes and its "core non-empty" tolerance, on the hand-made partnership of
+# test_tariffs_hand (three members, c(N) = 56,000, cost lines LINES; per capita 16,500, 16,500, 23,000 by hand)
+
+
+def _stand_in_default_costs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default cost function (the catalogue optimiser) replaced by the hand-made table and lines."""
+    from test_tariffs_hand import COSTS, LINES
+
+    monkeypatch.setattr(tariffs, "_default_costs", lambda *args: (COSTS, LINES, "service catalogue optimiser"))
+
+
+def test_a_small_partnership_with_the_default_costs_takes_the_exact_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kills ``tariffs:tariff_table:line +33:15 And -> Or`` (any default-cost tariff sent down the at-scale path)
+    and ``+105:7 And -> Or`` (the "every coalition costed by the optimiser" note on a supplied cost function).
+
+    Three members, at most EXACT_MAX_MEMBERS = 12: with the default cost function (here a stand-in returning the
+    hand-made table) every one of the 2**3 - 1 = 7 coalitions is costed and the exact path is taken (the at-scale
+    path is made to fail the test), and the notes say so; with a supplied cost function there is no such note."""
+    from test_tariffs_hand import COSTS, LINES, toy_scenario
+
+    from model.fairness import tariffs_at_scale
+
+    def at_scale(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a three-member tariff took the at-scale path")
+
+    _stand_in_default_costs(monkeypatch)
+    monkeypatch.setattr(tariffs_at_scale, "result_at_scale", at_scale)
+    monkeypatch.setattr(tariffs, "catalogue_cost_lines", lambda *args: LINES)
+    exact = tariffs.tariff_table(toy_scenario())
+    assert len(exact.coalition_costs) == 7
+    note = "Methods: exact, every one of the 7 coalitions costed by the catalogue optimiser."
+    assert note in exact.notes
+    supplied = tariffs.tariff_table(toy_scenario(), COSTS, cost_lines=LINES)
+    assert not any(n.startswith("Methods:") for n in supplied.notes)
+
+
+def test_beyond_the_exact_limit_tariff_table_returns_the_at_scale_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kills ``tariffs:tariff_table:line +89:8 return None`` (the at-scale result dropped).
+
+    With the exact limit lowered to 2 members (the module constant, read at each call), the three-member partnership
+    with the default cost function takes the at-scale path: ``tariff_table`` returns exactly what ``result_at_scale``
+    returns (a stand-in recording its arguments), after splitting the lines' own total c(N) = 40,000 + 10,000 +
+    6,000 = 56,000 per capita as by hand: 16,500, 16,500, 23,000."""
+    from test_tariffs_hand import LINES, toy_scenario
+
+    from model.fairness import tariffs_at_scale
+
+    seen: dict[str, object] = {}
+    sentinel = object()
+
+    def at_scale(scenario, players, usage, lines, per_service, allocations, premium, notes, source, grand, **kw):
+        seen.update(players=list(players), grand=grand, per_capita=dict(allocations["per_capita"]))
+        return sentinel
+
+    _stand_in_default_costs(monkeypatch)
+    monkeypatch.setattr(tariffs_at_scale, "EXACT_MAX_MEMBERS", 2)
+    monkeypatch.setattr(tariffs_at_scale, "result_at_scale", at_scale)
+    assert tariffs.tariff_table(toy_scenario(), cost_lines=LINES) is sentinel
+    assert seen["players"] == ["A", "B", "C"] and seen["grand"] == 56_000.0
+    assert seen["per_capita"] == pytest.approx({"A": 16_500.0, "B": 16_500.0, "C": 23_000.0}, abs=1e-6)
+
+
+def test_a_core_empty_by_less_than_the_tolerance_counts_as_non_empty() -> None:
+    """Kills ``tariffs:tariff_table:line +125:16 Mult -> Div`` and ``+125:32 max -> min`` (the "core non-empty"
+    tolerance divided by the largest cost, or scaled by the smallest |c(S)|, which is c(empty) = 0).
+
+    The hand-made partnership with c(AC) = 40,000 and c(BC) = 40,000 - 3e-5 (c(AB) = 32,000, c(N) = 56,000): the
+    three pair constraints x(S) - c(S) <= e summed give 2 c(N) - (112,000 - 3e-5) = 3e-5 <= 3e, so the least-core
+    epsilon is 1e-5 (reached: x = (16,000 + 2e-5, 16,000 - 1e-5, 24,000 - 1e-5), singletons far below their
+    stand-alone costs). The core is empty by 1e-5 pounds, less than the tolerance 1e-9 x 56,000 = 5.6e-5: reported
+    non-empty. Divided (1.8e-14) or from the smallest |c(S)| (0), the tolerance is below 1e-5: "empty"."""
+    from test_tariffs_hand import COSTS, LINES, toy_scenario
+
+    costs = {**COSTS, frozenset({"A", "C"}): 40_000.0, frozenset({"B", "C"}): 40_000.0 - 3e-5}
+    result = tariffs.tariff_table(toy_scenario(), costs, cost_lines=LINES)
+    assert result.core["least_core_epsilon_gbp_per_year"] == pytest.approx(1e-5, abs=2e-6)
+    assert result.core["core_nonempty"] is True

@@ -96,7 +96,20 @@ _TARIFF_TESTS = (
     _FIFTH + "a_cost_line_naming_nobody_says_none",
 )
 _CATALOGUE_LINES_TESTS = (*_TARIFF_TESTS, _WHOLE + "catalogue_cost_lines_follow_the_options_they_are_given")
-_TARIFF_TABLE_TESTS = (*_TARIFF_TESTS, "tests/test_tariffs_default.py", "-k", "not cli_prints")
+_TARIFF_TABLE_TESTS = (
+    *_TARIFF_TESTS,
+    *(
+        _FIFTH + name
+        for name in (
+            "a_small_partnership_with_the_default_costs_takes_the_exact_path",
+            "beyond_the_exact_limit_tariff_table_returns_the_at_scale_result",
+            "a_core_empty_by_less_than_the_tolerance_counts_as_non_empty",
+        )
+    ),
+    "tests/test_tariffs_default.py",
+    "-k",
+    "not cli_prints",
+)
 _GAMES_TESTS = (
     "tests/test_games_hand.py",
     "tests/test_mutation_survivors.py",
