@@ -267,29 +267,52 @@ def test_a_small_partnership_with_the_default_costs_takes_the_exact_path(monkeyp
 
 
 def test_beyond_the_exact_limit_tariff_table_returns_the_at_scale_result(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Kills ``tariffs:tariff_table:line +89:8 return None`` (the at-scale result dropped).
+    """Kills ``tariffs:tariff_table:line +89:8 return None`` (the at-scale result dropped) and ``+51:11 Is -> IsNot``
+    (the catalogue's lines used although lines were given, and not when none were).
 
     With the exact limit lowered to 2 members (the module constant, read at each call), the three-member partnership
     with the default cost function takes the at-scale path: ``tariff_table`` returns exactly what ``result_at_scale``
-    returns (a stand-in recording its arguments), after splitting the lines' own total c(N) = 40,000 + 10,000 +
-    6,000 = 56,000 per capita as by hand: 16,500, 16,500, 23,000."""
+    returns (a stand-in recording its arguments). Given the hand-made lines, c(N) is their own total 40,000 +
+    10,000 + 6,000 = 56,000, split per capita as by hand: 16,500, 16,500, 23,000. Given no lines, the catalogue's
+    lines are used (a stand-in: the same lines at twice the amounts, c(N) = 112,000, per capita doubled)."""
     from test_tariffs_hand import LINES, toy_scenario
 
     from model.fairness import tariffs_at_scale
 
-    seen: dict[str, object] = {}
+    seen: list[dict[str, object]] = []
     sentinel = object()
 
     def at_scale(scenario, players, usage, lines, per_service, allocations, premium, notes, source, grand, **kw):
-        seen.update(players=list(players), grand=grand, per_capita=dict(allocations["per_capita"]))
+        seen.append({"players": list(players), "grand": grand, "per_capita": dict(allocations["per_capita"])})
         return sentinel
 
+    doubled = LINES.assign(gbp_per_year=LINES["gbp_per_year"] * 2)
     _stand_in_default_costs(monkeypatch)
     monkeypatch.setattr(tariffs_at_scale, "EXACT_MAX_MEMBERS", 2)
     monkeypatch.setattr(tariffs_at_scale, "result_at_scale", at_scale)
+    monkeypatch.setattr(tariffs, "catalogue_cost_lines", lambda *args: doubled)
     assert tariffs.tariff_table(toy_scenario(), cost_lines=LINES) is sentinel
-    assert seen["players"] == ["A", "B", "C"] and seen["grand"] == 56_000.0
-    assert seen["per_capita"] == pytest.approx({"A": 16_500.0, "B": 16_500.0, "C": 23_000.0}, abs=1e-6)
+    assert tariffs.tariff_table(toy_scenario()) is sentinel
+    given, catalogue = seen
+    assert given["players"] == ["A", "B", "C"] and given["grand"] == 56_000.0
+    assert given["per_capita"] == pytest.approx({"A": 16_500.0, "B": 16_500.0, "C": 23_000.0}, abs=1e-6)
+    assert catalogue["grand"] == 112_000.0
+    assert catalogue["per_capita"] == pytest.approx({"A": 33_000.0, "B": 33_000.0, "C": 46_000.0}, abs=1e-6)
+
+
+def test_a_partnership_costing_under_a_pound_is_split_like_any_other() -> None:
+    """Kills ``tariffs:tariff_table:line +72:22 0 -> 1`` (cost lines summing to GBP 1 or less rejected as "zero").
+
+    The hand-made partnership with every cost and line scaled by 1e-5 (c(N) = 0.56): tariffs scale with the costs,
+    so per capita is 16,500 x 1e-5 = 0.165, 0.165 and 0.23 (by hand, test_tariffs_hand), not an error."""
+    from test_tariffs_hand import COSTS, LINES, toy_scenario
+
+    scale = 1e-5
+    costs = {coalition: cost * scale for coalition, cost in COSTS.items()}
+    lines = LINES.assign(gbp_per_year=LINES["gbp_per_year"] * scale)
+    result = tariffs.tariff_table(toy_scenario(), costs, cost_lines=lines)
+    per_capita = dict(zip(result.by_member["member"], result.by_member["per_capita"], strict=True))
+    assert per_capita == pytest.approx({"A": 0.165, "B": 0.165, "C": 0.23}, abs=1e-12)
 
 
 def test_a_core_empty_by_less_than_the_tolerance_counts_as_non_empty() -> None:
