@@ -9,6 +9,8 @@ the rule applied by the test). Each docstring names the mutants it kills and how
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -330,3 +332,22 @@ def test_a_core_empty_by_less_than_the_tolerance_counts_as_non_empty() -> None:
     result = tariffs.tariff_table(toy_scenario(), costs, cost_lines=LINES)
     assert result.core["least_core_epsilon_gbp_per_year"] == pytest.approx(1e-5, abs=2e-6)
     assert result.core["core_nonempty"] is True
+
+
+def test_a_member_without_demand_is_named_as_left_out_of_the_tariff() -> None:
+    """Kills ``tariffs:tariff_table:line +40:52 NotIn -> In`` (the players named as left out) and ``+43:12 Add ->
+    Sub`` (the note built by subtracting strings: an error).
+
+    The hand-made partnership plus a member D joining in month 100, long after the 12-month run: D has no demand in
+    the steady-state month, so the players are A, B, C (the hand-made costs apply unchanged) and the notes name D
+    alone as not in the tariff."""
+    from test_tariffs_hand import COSTS, LINES, toy_scenario
+
+    from model.scenario import Scenario
+
+    data = toy_scenario().model_dump(mode="json")
+    data["members"].append({"name": "D", "headcount": 50, "fte": 45.0, "join_month": 100})
+    result = tariffs.tariff_table(Scenario.model_validate(data), COSTS, cost_lines=LINES)
+    assert list(result.players) == ["A", "B", "C"]
+    (note,) = [n for n in result.notes if n.startswith("Not in the tariff")]
+    assert re.fullmatch(r"Not in the tariff \(no demand in month \d+, the steady-state month\): D\.", note), note

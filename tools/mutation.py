@@ -104,6 +104,7 @@ _TARIFF_TABLE_TESTS = (
             "a_small_partnership_with_the_default_costs_takes_the_exact_path",
             "beyond_the_exact_limit_tariff_table_returns_the_at_scale_result",
             "a_partnership_costing_under_a_pound_is_split_like_any_other",
+            "a_member_without_demand_is_named_as_left_out_of_the_tariff",
             "a_core_empty_by_less_than_the_tolerance_counts_as_non_empty",
         )
     ),
