@@ -98,6 +98,15 @@ def test_no_vacancy_starts_at_the_horizon() -> None:
     assert vacancies(absence, t, np.random.default_rng(5)) == []
 
 
+def test_a_post_refilled_at_once_is_never_vacant() -> None:
+    """Kills ``absence:vacancies:line +12:11 Gt -> GtE`` (an empty vacancy [t, t) listed for every leaver).
+
+    A refill time of 0 days (allowed: the field is non-negative) means the leaver's successor starts the same day:
+    at turnover 2 a year over 10 years about 20 people leave, and the post is never vacant, so no interval at all."""
+    absence = Absence(turnover_rate_per_year=2.0, vacancy_refill_days=0.0)
+    assert vacancies(absence, 2610.0, np.random.default_rng(3)) == []
+
+
 def test_only_the_tenure_starting_on_day_0_starts_in_the_sickness_steady_state() -> None:
     """Kills ``absence:post_timeline:line +25:92 0.0 -> 1.0`` and ``+25:101 0.0 -> 1.0``.
 
