@@ -145,6 +145,20 @@ def test_only_the_tenure_starting_on_day_0_starts_in_the_sickness_steady_state()
     assert all(a > start for a, _ in clip(drawn, start, end))
 
 
+def test_a_tenure_has_no_burn_in_unless_asked() -> None:
+    """Kills ``absence:tenure_sickness:line +5:26 0.0 -> 1.0`` (listed as equivalent: "default never used"; but the
+    default is part of the documented signature, ``burn_in_days`` of :func:`sickness_spans`, whose default is 0).
+
+    Called without ``burn_in_days``, a tenure starts well: its episodes are those drawn with a burn-in of 0 (the
+    documented default), and for this seed (30% sickness, candidates about 0.29 a day) they differ from those drawn
+    with one day of burn-in, which shifts every onset a day earlier (asserted, so the comparison can tell)."""
+    absence = Absence(sickness_rate=0.3, long_term_share=0.5)
+    tenure, seed = (0.0, 261.0), np.random.SeedSequence(4)
+    default = tenure_sickness(absence, tenure, [], seed)
+    assert default == tenure_sickness(absence, tenure, [], seed, burn_in_days=0.0)
+    assert default != tenure_sickness(absence, tenure, [], seed, burn_in_days=1.0)
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # games and solutions: the tolerance boundaries, built so that a value lands EXACTLY on the boundary
 #

@@ -155,6 +155,7 @@ _ABSENCE_TESTS = (
     _FIFTH + "a_leave_remainder_of_at_most_a_billionth_of_a_day_is_dropped",
     _FIFTH + "no_vacancy_starts_at_the_horizon",
     _FIFTH + "a_post_refilled_at_once_is_never_vacant",
+    _FIFTH + "a_tenure_has_no_burn_in_unless_asked",
 )
 _TIMELINE_TESTS = (
     *_ABSENCE_TESTS,
