@@ -159,6 +159,23 @@ def test_a_tenure_has_no_burn_in_unless_asked() -> None:
     assert default != tenure_sickness(absence, tenure, [], seed, burn_in_days=1.0)
 
 
+def test_leave_at_the_end_of_a_later_tenure_is_off_its_scheduled_clock() -> None:
+    """Kills ``absence:tenure_sickness:line +12:16 Sub -> Add`` and ``+12:17 Sub -> Add`` (the scheduled length of
+    a tenure [a, b) taken as (b - a) + leave or (b + a) - leave instead of (b - a) - leave).
+
+    The scheduled clock skips planned leave, so a tenure [100, 200) whose last 5 days are leave has 95 scheduled
+    days, exactly like a tenure [100, 195) with no leave: from the same seed both have the same episodes. Seed 1
+    at 30% sickness, all of it long-term: one long episode is still under way when the scheduled clock ends (at
+    day 195, where the leave starts), so it stops there in both. With a longer scheduled length the episode would
+    run on through the leave to day 200."""
+    absence = Absence(sickness_rate=0.3, long_term_share=1.0)
+    seed = np.random.SeedSequence(1)
+    with_leave = tenure_sickness(absence, (100.0, 200.0), [(195.0, 200.0)], seed)
+    assert with_leave == tenure_sickness(absence, (100.0, 195.0), [], seed)
+    short, long = with_leave
+    assert short == [] and long[-1][1] == 195.0
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # games and solutions: the tolerance boundaries, built so that a value lands EXACTLY on the boundary
 #
@@ -267,12 +284,16 @@ def _stand_in_default_costs(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_small_partnership_with_the_default_costs_takes_the_exact_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Kills ``tariffs:tariff_table:line +33:15 And -> Or`` (any default-cost tariff sent down the at-scale path)
-    and ``+105:7 And -> Or`` (the "every coalition costed by the optimiser" note on a supplied cost function).
+    """Kills ``tariffs:tariff_table:line +33:15 And -> Or`` (any default-cost tariff sent down the at-scale path),
+    ``+33:41 Gt -> GtE`` (a partnership of exactly the limit sent there), ``+105:7 And -> Or``, ``+105:7 IsNot ->
+    Is`` and ``+105:37 NotEq -> Eq`` (the "every coalition costed by the optimiser" note on a supplied cost function
+    or missing from the default one) and ``+107:48 Sub -> Add``, ``Pow -> Mult``, ``2 -> 3``, ``+107:68 1 -> 2``
+    (the number of coalitions in that note).
 
-    Three members, at most EXACT_MAX_MEMBERS = 12: with the default cost function (here a stand-in returning the
-    hand-made table) every one of the 2**3 - 1 = 7 coalitions is costed and the exact path is taken (the at-scale
-    path is made to fail the test), and the notes say so; with a supplied cost function there is no such note."""
+    Three members with the exact limit set to 3 (the module constant, read at each call; 12 by default): with the
+    default cost function (here a stand-in returning the hand-made table) every one of the 2**3 - 1 = 7 coalitions
+    is costed and the exact path is taken (the at-scale path is made to fail the test), and the notes say so; with
+    a supplied cost function there is no such note."""
     from test_tariffs_hand import COSTS, LINES, toy_scenario
 
     from model.fairness import tariffs_at_scale
@@ -281,6 +302,7 @@ def test_a_small_partnership_with_the_default_costs_takes_the_exact_path(monkeyp
         raise AssertionError("a three-member tariff took the at-scale path")
 
     _stand_in_default_costs(monkeypatch)
+    monkeypatch.setattr(tariffs_at_scale, "EXACT_MAX_MEMBERS", 3)  # exactly at the limit: still exact
     monkeypatch.setattr(tariffs_at_scale, "result_at_scale", at_scale)
     monkeypatch.setattr(tariffs, "catalogue_cost_lines", lambda *args: LINES)
     exact = tariffs.tariff_table(toy_scenario())
@@ -292,8 +314,9 @@ def test_a_small_partnership_with_the_default_costs_takes_the_exact_path(monkeyp
 
 
 def test_beyond_the_exact_limit_tariff_table_returns_the_at_scale_result(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Kills ``tariffs:tariff_table:line +89:8 return None`` (the at-scale result dropped) and ``+51:11 Is -> IsNot``
-    (the catalogue's lines used although lines were given, and not when none were).
+    """Kills ``tariffs:tariff_table:line +89:8 return None`` (the at-scale result dropped), ``+51:11 Is -> IsNot``
+    (the catalogue's lines used although lines were given, and not when none were) and ``+33:15 Is -> IsNot`` (the
+    at-scale path only for a supplied cost function).
 
     With the exact limit lowered to 2 members (the module constant, read at each call), the three-member partnership
     with the default cost function takes the at-scale path: ``tariff_table`` returns exactly what ``result_at_scale``
@@ -374,3 +397,58 @@ def test_a_member_without_demand_is_named_as_left_out_of_the_tariff() -> None:
     assert list(result.players) == ["A", "B", "C"]
     (note,) = [n for n in result.notes if n.startswith("Not in the tariff")]
     assert re.fullmatch(r"Not in the tariff \(no demand in month \d+, the steady-state month\): D\.", note), note
+
+
+def test_the_member_limit_of_a_supplied_cost_function(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kills ``tariffs:tariff_table:line +34:7 IsNot -> Is`` (the limit applied to the default cost function instead
+    of a supplied one) and ``+34:37 Gt -> GtE`` (a partnership of exactly the limit refused).
+
+    With a supplied cost function the nucleolus and core checks handle at most ``games.MAX_LP_PLAYERS`` members (18;
+    set here to 2 and then 3, read at each call): the three-member partnership is refused at 2 with a message
+    naming both numbers, and accepted at exactly 3."""
+    from test_tariffs_hand import COSTS, LINES, toy_scenario
+
+    monkeypatch.setattr(games, "MAX_LP_PLAYERS", 2)
+    with pytest.raises(UserError, match="3 members: with a supplied cost function .* at most 2"):
+        tariffs.tariff_table(toy_scenario(), COSTS, cost_lines=LINES)
+    monkeypatch.setattr(games, "MAX_LP_PLAYERS", 3)
+    assert len(tariffs.tariff_table(toy_scenario(), COSTS, cost_lines=LINES).coalition_costs) == 7
+
+
+def test_cost_lines_off_c_n_by_more_than_the_tolerance_are_scaled_with_a_note() -> None:
+    """Kills ``tariffs:tariff_table:line +74:52 1e-09 -> 1.5000000000000002e-09`` and ``+74:66 1e-06 -> 1.5e-06``
+    (the closeness test of the lines' total to c(N), relative 1e-9 or absolute GBP 1e-6, whichever is larger).
+
+    Hand-made lines of 56,000 + 7e-5 (off by 1.25e-9 of c(N) = 56,000: more than 1e-9, less than 1.5e-9) are
+    scaled to c(N), and a note says so; so are lines of 0.56 + 1.2e-6 for the partnership scaled by 1e-5 (c(N) =
+    0.56: relative 1e-9 is 5.6e-10, so the absolute 1e-6 decides; 1.2e-6 is above it and below 1.5e-6). Lines off
+    by less than the tolerance (56,000 + 1e-5) are used as they are, without a note."""
+    from test_tariffs_hand import COSTS, LINES, toy_scenario
+
+    def scaled_note(costs: dict[frozenset[str], float], lines: pd.DataFrame) -> bool:
+        result = tariffs.tariff_table(toy_scenario(), costs, cost_lines=lines)
+        return any(note.startswith("The cost lines (GBP") for note in result.notes)
+
+    def plus(lines: pd.DataFrame, amount: float) -> pd.DataFrame:
+        amounts = lines["gbp_per_year"].to_numpy().copy()
+        amounts[0] += amount
+        return lines.assign(gbp_per_year=amounts)
+
+    assert scaled_note(COSTS, plus(LINES, 7e-5))
+    assert not scaled_note(COSTS, plus(LINES, 1e-5))
+    small_costs = {coalition: cost * 1e-5 for coalition, cost in COSTS.items()}
+    small_lines = LINES.assign(gbp_per_year=LINES["gbp_per_year"] * 1e-5)
+    assert scaled_note(small_costs, plus(small_lines, 1.2e-6))
+
+
+def test_a_partnership_costing_nothing_has_a_non_empty_core() -> None:
+    """Kills ``tariffs:tariff_table:line +130:30 LtE -> Lt`` (the core "non-empty" only when the least-core epsilon
+    is strictly below the tolerance).
+
+    Every coalition costs 0: x = 0 is in the core (every excess 0), the least-core epsilon is 0 (x(N) = 0 forces
+    some share >= 0) and the tolerance 1e-9 x 0 = 0, so epsilon <= tolerance: non-empty, as it is."""
+    from test_tariffs_hand import COSTS, LINES, toy_scenario
+
+    result = tariffs.tariff_table(toy_scenario(), dict.fromkeys(COSTS, 0.0), cost_lines=LINES)
+    assert result.core["least_core_epsilon_gbp_per_year"] == 0.0
+    assert result.core["core_nonempty"] is True

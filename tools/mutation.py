@@ -105,6 +105,9 @@ _TARIFF_TABLE_TESTS = (
             "beyond_the_exact_limit_tariff_table_returns_the_at_scale_result",
             "a_partnership_costing_under_a_pound_is_split_like_any_other",
             "a_member_without_demand_is_named_as_left_out_of_the_tariff",
+            "the_member_limit_of_a_supplied_cost_function",
+            "cost_lines_off_c_n_by_more_than_the_tolerance_are_scaled_with_a_note",
+            "a_partnership_costing_nothing_has_a_non_empty_core",
             "a_core_empty_by_less_than_the_tolerance_counts_as_non_empty",
         )
     ),
@@ -156,6 +159,7 @@ _ABSENCE_TESTS = (
     _FIFTH + "no_vacancy_starts_at_the_horizon",
     _FIFTH + "a_post_refilled_at_once_is_never_vacant",
     _FIFTH + "a_tenure_has_no_burn_in_unless_asked",
+    _FIFTH + "leave_at_the_end_of_a_later_tenure_is_off_its_scheduled_clock",
 )
 _TIMELINE_TESTS = (
     *_ABSENCE_TESTS,
