@@ -187,8 +187,8 @@ def test_leave_at_the_end_of_a_later_tenure_is_off_its_scheduled_clock() -> None
 
 
 def test_core_check_counts_an_excess_equal_to_the_tolerance_as_in_the_core() -> None:
-    """Kills ``solutions:core_check:line +25:26 Gt -> GtE``, ``+14:25 LtE -> Lt`` and ``+26:21 LtE -> Lt`` (the first
-    two were listed as equivalent "exact float ties"; they are not).
+    """Kills ``solutions:core_check:line +25:26 Gt -> GtE``, ``+14:25 LtE -> Lt``, ``+26:21 LtE -> Lt`` and
+    ``+26:38 LtE -> Lt`` (the first two were listed as equivalent "exact float ties"; they can be built).
 
     Two players, c(A) = 0, c(B) = 1, c(AB) = 1: the tolerance is 1e-9 x 1 = 1e-9. Paying A 1e-9 and B 1 - 1e-9,
     coalition {A} has excess exactly 1e-9 - 0 = 1e-9: not above the tolerance, so the allocation is in the core and
@@ -198,6 +198,11 @@ def test_core_check_counts_an_excess_equal_to_the_tolerance_as_in_the_core() -> 
     check = solutions.core_check(game, {"A": 1e-9, "B": 1.0 - 1e-9})
     assert check.tolerance == 1e-9 and check.max_excess == 1e-9
     assert check.in_core and check.n_blocking == 0
+    # a budget gap of exactly the tolerance: c(A) = 0, c(B) = c(AB) = 1e9, tolerance 1e-9 x 1e9 = 1.0; paying
+    # (0, 1e9 + 1) overshoots c(N) by exactly 1.0 and gives B an excess of exactly 1.0: still in the core
+    big = games.CostGame.from_table({"A": 0.0, "B": 1e9, "A+B": 1e9})
+    edge = solutions.core_check(big, {"A": 0.0, "B": 1e9 + 1.0})
+    assert edge.tolerance == 1.0 and edge.budget_gap == 1.0 and edge.max_excess == 1.0 and edge.in_core
     lonely = games.CostGame.from_table({"A": 0.0})
     one = solutions.core_check(lonely, {"A": 1e-9})
     assert one.tolerance == 1e-9 and one.budget_gap == 1e-9 and one.in_core
