@@ -445,9 +445,6 @@ EQUIVALENT: dict[str, str] = {
     "absence:tenure_sickness:line +5:26 0.0 -> 1.0": "default never used: post_timeline always passes the burn-in",
     "absence:tenure_sickness:line +20:11 Gt -> GtE": "an empty episode [t, t) adds no day to any measure",
     "solutions:core_check:line +12:10 Mult -> Div": "the sign is +1 or -1: x * s == x / s",
-    "solutions:core_check:line +14:25 LtE -> Lt": "slack > 0 always: only an exact float tie with it differs",
-    "solutions:core_check:line +17:26 GtE -> Gt": "slack > 0: the largest excess is tied with itself either way",
-    "solutions:core_check:line +25:26 Gt -> GtE": "exact float equality of an excess with the slack",
     "games:CostGame.is_subadditive:line +7:19 1 -> 2": "coalition 1 is a single player: it has no pair to check",
     "games:CostGame.is_subadditive:line +8:19 1 -> 2": "every pair is visited twice (S, T and T, S): skipping one is not",
     "absence:post_timeline:line +56:64 Gt -> GtE": "an empty backfill interval [t, t) covers no day",
@@ -531,6 +528,8 @@ EQUIVALENT: dict[str, str] = {
     # fifth pass: the games' non-LP functions, the tariffs and the rest of the absence timeline re-measured
     "games:CostGame.is_subadditive:line +12:25 1 -> 2": "(sub - 2) & s lists the submasks without s's lowest bit: "
     "one of each pair {S, T} (all 2**10 coalitions checked)",
+    "solutions:core_check:line +23:47 Sub -> Add #2": "every reversed mask shifted 2 bits further: same order, "
+    "same argmax (n + 1 < 63 bits)",
     "games:_cheapest_partition:line +9:19 Sub -> Add": "pieces are masks below 2**n: bits n and n + 1 are never set",
     "games:_cheapest_partition:line +9:27 1 -> 2": "numpy shifts by -1 (>= 64 as unsigned) to 0: no bit matches",
     "games:_cheapest_partition:line +12:19 1 -> 2": "mask 1 ({first player}) is given or has no partition (inf): "
