@@ -530,6 +530,8 @@ EQUIVALENT: dict[str, str] = {
     "one of each pair {S, T} (all 2**10 coalitions checked)",
     "solutions:core_check:line +23:47 Sub -> Add #2": "every reversed mask shifted 2 bits further: same order, "
     "same argmax (n + 1 < 63 bits)",
+    "solutions:core_check:line +23:56 1 -> 2": "the last player's bit is lost (numpy shifts by -1 to 0): two "
+    "coalitions of one size never differ in that bit alone, so the order is kept (all pairs, n <= 8, checked)",
     "games:_cheapest_partition:line +9:19 Sub -> Add": "pieces are masks below 2**n: bits n and n + 1 are never set",
     "games:_cheapest_partition:line +9:27 1 -> 2": "numpy shifts by -1 (>= 64 as unsigned) to 0: no bit matches",
     "games:_cheapest_partition:line +12:19 1 -> 2": "mask 1 ({first player}) is given or has no partition (inf): "
