@@ -177,6 +177,31 @@ def test_leave_at_the_end_of_a_later_tenure_is_off_its_scheduled_clock() -> None
     assert short == [] and long[-1][1] == 195.0
 
 
+def test_a_forced_vacancy_from_day_0_is_a_vacancy_from_day_0() -> None:
+    """Kills ``absence:post_timeline:line +33:87 0.0 -> 1.0`` (forced vacancies clipped to [1, horizon)).
+
+    A forced vacancy window [0, 10) on a post with no drawn absence at all (no sickness, turnover or leave) is a
+    vacancy [0, 10) and nothing else: forced windows are cut only to the run [0, horizon)."""
+    none = Absence(
+        sickness_rate=0.0,
+        turnover_rate_per_year=0.0,
+        annual_leave_days=0.0,
+        bank_holidays_days=0.0,
+        other_leave_days=0.0,
+    )
+    timeline = post_timeline(
+        none,
+        30.0,
+        4,
+        np.random.default_rng(1),
+        np.random.SeedSequence(1),
+        np.random.default_rng(2),
+        forced=[(0.0, 10.0, "vacancy")],
+    )
+    assert timeline.lost["vacancy"] == [(0.0, 10.0)]
+    assert timeline.lost["annual_leave"] == [] and timeline.lost["sickness_long"] == []
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # games and solutions: the tolerance boundaries, built so that a value lands EXACTLY on the boundary
 #

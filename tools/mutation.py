@@ -160,6 +160,7 @@ _ABSENCE_TESTS = (
     _FIFTH + "a_post_refilled_at_once_is_never_vacant",
     _FIFTH + "a_tenure_has_no_burn_in_unless_asked",
     _FIFTH + "leave_at_the_end_of_a_later_tenure_is_off_its_scheduled_clock",
+    _FIFTH + "a_forced_vacancy_from_day_0_is_a_vacancy_from_day_0",
 )
 _TIMELINE_TESTS = (
     *_ABSENCE_TESTS,
