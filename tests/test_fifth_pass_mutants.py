@@ -9,6 +9,7 @@ the rule applied by the test). Each docstring names the mutants it kills and how
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -485,3 +486,46 @@ def test_a_partnership_costing_nothing_has_a_non_empty_core() -> None:
     result = tariffs.tariff_table(toy_scenario(), dict.fromkeys(COSTS, 0.0), cost_lines=LINES)
     assert result.core["least_core_epsilon_gbp_per_year"] == 0.0
     assert result.core["core_nonempty"] is True
+
+
+def test_a_pool_of_exactly_a_tiers_headcount_buys_at_that_tier(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kills ``cost_lines:catalogue_cost_lines:line +65:49 GtE -> Gt`` (a joint purchase at a pooled headcount
+    exactly at a tier's threshold priced at the tier below).
+
+    A volume tier applies "when the purchasing group covers AT LEAST min_headcount staff" (``VolumeTier``). The
+    catalogue's optimum is replaced by a stand-in (no MILP): members A (200 staff) and B (300 staff) both take
+    service S from the host, which buys it jointly at tiers GBP 60 a head from 0 staff and GBP 50 a head from 500;
+    the shared system costs GBP 1,000 and the host overhead GBP 6,000. The pool covers 200 + 300 = 500 staff,
+    exactly the second threshold: the joint purchase is 500 x 50 = GBP 25,000 a year (not 500 x 60 = 30,000), and
+    the lines sum to the optimum's 1,000 + 25,000 + 6,000 = GBP 32,000."""
+    from types import SimpleNamespace
+
+    from model.fairness import cost_lines
+    from model.optimisation import catalogue, catalogue_instance
+
+    shared = catalogue_instance.SHARED
+    result = SimpleNamespace(
+        decisions=pd.DataFrame({"service": ["S", "S"], "member": ["A", "B"], "mode": [shared, shared]}),
+        staffing=pd.DataFrame(columns=["role", "fte", "team", "service", "cost_gbp_per_year"]),
+        total_cost_gbp_per_year=32_000.0,
+    )
+    pairs = [
+        SimpleNamespace(
+            service="S",
+            member=member,
+            headcount=heads,
+            cases_per_year=10.0,
+            external_cost_gbp=0.0,
+            in_house_cost_gbp=0.0,
+            shared_per_head_cost_gbp=0.0,
+        )
+        for member, heads in (("A", 200), ("B", 300))
+    ]
+    pool = SimpleNamespace(fixed_cost_gbp=1_000.0, tiers=[(0, 60.0, 0.0), (500, 50.0, 0.0)])
+    instance = SimpleNamespace(pairs=pairs, shared={"S": pool}, overhead_gbp=6_000.0)
+    monkeypatch.setattr(catalogue, "optimise", lambda *args, **kwargs: result)
+    monkeypatch.setattr(catalogue_instance, "build_instance", lambda *args, **kwargs: instance)
+    lines = cost_lines.catalogue_cost_lines(SimpleNamespace(member_names=["A", "B"]))
+    amounts = dict(zip(lines["item"], lines["gbp_per_year"], strict=True))
+    assert amounts["joint purchase (per head)"] == 25_000.0
+    assert math.fsum(lines["gbp_per_year"]) == 32_000.0

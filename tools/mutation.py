@@ -243,7 +243,16 @@ TARGETS: dict[str, Target] = {
         _TARIFF_TESTS,
         (
             ("today_cost_lines", _TARIFF_TABLE_TESTS),
-            ("catalogue_cost_lines", (*_TARIFF_TABLE_TESTS[:-2], *_CATALOGUE_LINES_TESTS[-1:], "-k", "not cli_prints")),
+            (
+                "catalogue_cost_lines",
+                (
+                    *_TARIFF_TABLE_TESTS[:-2],
+                    *_CATALOGUE_LINES_TESTS[-1:],
+                    _FIFTH + "a_pool_of_exactly_a_tiers_headcount_buys_at_that_tier",
+                    "-k",
+                    "not cli_prints",
+                ),
+            ),
         ),
     ),
     "games": Target(
