@@ -539,7 +539,7 @@ EQUIVALENT: dict[str, str] = {
     "same argmax (n + 1 < 63 bits)",
     "solutions:core_check:line +23:56 1 -> 2": "the last player's bit is lost (numpy shifts by -1 to 0): two "
     "coalitions of one size never differ in that bit alone, so the order is kept (all pairs, n <= 8, checked)",
-    "absence:post_timeline:line +56:68 Add -> Sub": "keeps only intervals (a + delay, b) with b <= a + delay more: "
+    "absence:post_timeline:line +56:68 Add -> Sub": "also keeps intervals (a + delay, b) with b <= a + delay: "
     "empty or reversed, which merge drops",
     "games:_cheapest_partition:line +9:19 Sub -> Add": "pieces are masks below 2**n: bits n and n + 1 are never set",
     "games:_cheapest_partition:line +9:27 1 -> 2": "numpy shifts by -1 (>= 64 as unsigned) to 0: no bit matches",
