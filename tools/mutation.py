@@ -444,9 +444,10 @@ EQUIVALENT: dict[str, str] = {
     "cost_lines:today_cost_lines:line +87:11 LtE -> Lt": "a team costing 0 gives lines of 0, which are dropped",
     "cost_lines:build_game:line +8:48 1 -> 2": "coalitions larger than the player set do not exist",
     "tariffs:tariff_table:line +6:19 2 -> 3": "the number of workers never changes a result (same seed, same answer)",
-    "absence:leave_blocks:line +6:23 Add -> Sub": "float guard of floor: pool / 5 off an integer by far more than 1e-9",
-    "absence:leave_blocks:line +6:63 1e-09 -> 1.5000000000000002e-09": "float guard of floor (as above)",
-    "absence:leave_blocks:line +9:14 1e-09 -> 1.5000000000000002e-09": "float guard of the remainder",
+    "absence:leave_blocks:line +6:63 1e-09 -> 1.5000000000000002e-09": "in practice: float guard of floor; only a pool "
+    "5e-9 to 7.5e-9 days short of a multiple of 5 changes (a block 6e-9 days longer)",
+    "absence:leave_blocks:line +9:14 1e-09 -> 1.5000000000000002e-09": "in practice: float guard of the remainder "
+    "(a remainder of 1e-9 to 1.5e-9 days dropped)",
     "absence:leave_blocks:line +17:23 1 -> 2": "blocks are at most 5 days long, so span is at least 257, never 1",
     "cost_lines:today_cost_lines:line +87:19 0 -> 1": "in practice: skips only an in-house team costing GBP 0-1 a year",
     "absence:leave_blocks:line +18:34 64 -> 65": "a 65th placement attempt: only after 64 collisions (never here)",
