@@ -293,6 +293,14 @@ def test_airport_game_matches_closed_forms(seed):
 
 
 def test_sampled_shapley_of_airport_game_within_its_standard_error():
+    """Sampled Shapley (4,000 orders) of a 40-player airport game against Littlechild-Owen's closed form.
+
+    Power (issue 12): each player's error is compared with 4.5 of its own standard errors (estimated from the same
+    4,000 marginals, to about 1%). False alarms: 2 (1 - Phi(4.5)) = 6.8e-6 per player, 2.7e-4 for the 40 (normal
+    approximation of a mean of 4,000 draws; the seed is fixed, so every run gives the same verdict: measured
+    max |z| 2.78). Smallest bias caught with probability 0.9: (4.5 + 1.282) SE = 5.8 SE in one player's value;
+    measured SEs 0.0032 to 0.32 (median 0.14) on values 0.034 to 11.1, so a bias of 0.78 in a typical player's
+    value, 1.8 in the noisiest. A bias shared by all players would show in the budget balance, asserted exactly."""
     rng = np.random.default_rng(7)
     r = np.sort(rng.uniform(1, 100, 40))
     game = airport_game({f"p{i}": r[i] for i in range(40)})
@@ -306,6 +314,12 @@ def test_sampled_shapley_of_airport_game_within_its_standard_error():
 
 
 def test_sampled_shapley_from_scalar_function_and_table_agree_with_exact():
+    """Sampled Shapley (6,000 orders) of the three-player game, from its table and from a scalar function, against
+    the exact values 8, 17, 26.
+
+    Power (issue 12): |error| < 4.5 SE per player; measured SEs 0.020, 0.032, 0.039. False alarms 6.8e-6 per player,
+    2e-5 in all (the two games draw the same orders from the same seed, so their verdicts coincide). Smallest bias
+    caught with probability 0.9: 5.8 SE = 0.11, 0.18 and 0.22 (1.4%, 1.1% and 0.9% of the values)."""
     table_game = CostGame.from_table(THREE)
     function_game = CostGame.from_function(["1", "2", "3"], lambda s: table_game.value(s))
     for game in (table_game, function_game):
@@ -316,6 +330,12 @@ def test_sampled_shapley_from_scalar_function_and_table_agree_with_exact():
 
 
 def test_sampled_shapley_membership_path_agrees_with_prefix_path():
+    """The membership path and the prefix-cost path give the same estimate from the same seed (exact, no noise);
+    the membership path's estimate (3,000 orders, 30 players) is within 4.5 SE of the closed form.
+
+    Power (issue 12): false alarms 6.8e-6 per player, 2e-4 for the 30 (measured max |z| 1.80); smallest bias
+    caught with probability 0.9: 5.8 SE, measured SEs 0.008 to 0.40 (median 0.14): 0.81 in a typical player's
+    value, 2.3 in the noisiest."""
     rng = np.random.default_rng(8)
     r = rng.uniform(1, 100, 30)
     fast = airport_game({f"p{i}": r[i] for i in range(30)})

@@ -276,6 +276,14 @@ def test_nucleolus_matches_a_slow_independent_implementation(game):
 @settings(max_examples=15, deadline=None)
 @given(subadditive_games(), st.integers(0, 1000))
 def test_sampled_shapley_is_balanced_and_close(game, seed):
+    """Sampled Shapley (400 orders) of random subadditive games is budget balanced exactly and within 6 of its own
+    estimated SEs of the exact value.
+
+    Power (issue 12): a property check across many games, not a sharp test. False alarms: 2 (1 - Phi(6)) = 2e-9
+    per player and example for a normal mean (an SE estimated from 400 marginals is itself off by about 3.5%, which
+    moves this to at most 1e-8); 15 examples of up to 6 players: at most about 1e-6 per run. Smallest bias caught with
+    probability 0.9: (6 + 1.282) SE = 7.3 SE of each game's own estimate (games and seeds are drawn by Hypothesis,
+    so the SE varies; a bias is caught in every example where it exceeds 7.3 SE)."""
     estimate = shapley_sampled(game, 400, seed=seed)
     assert math.fsum(estimate.values()) == game.grand_value
     exact = shapley(game).as_array()
