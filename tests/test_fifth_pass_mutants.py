@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from test_whole_module_mutants import timeline_with_only_forced
 
 from model.fairness import games, solutions, tariffs
 from model.scenario import Absence, Backfill, UserError
@@ -183,22 +184,7 @@ def test_a_forced_vacancy_from_day_0_is_a_vacancy_from_day_0() -> None:
 
     A forced vacancy window [0, 10) on a post with no drawn absence at all (no sickness, turnover or leave) is a
     vacancy [0, 10) and nothing else: forced windows are cut only to the run [0, horizon)."""
-    none = Absence(
-        sickness_rate=0.0,
-        turnover_rate_per_year=0.0,
-        annual_leave_days=0.0,
-        bank_holidays_days=0.0,
-        other_leave_days=0.0,
-    )
-    timeline = post_timeline(
-        none,
-        30.0,
-        4,
-        np.random.default_rng(1),
-        np.random.SeedSequence(1),
-        np.random.default_rng(2),
-        forced=[(0.0, 10.0, "vacancy")],
-    )
+    timeline = timeline_with_only_forced([(0.0, 10.0, "vacancy")])
     assert timeline.lost["vacancy"] == [(0.0, 10.0)]
     assert timeline.lost["annual_leave"] == [] and timeline.lost["sickness_long"] == []
 

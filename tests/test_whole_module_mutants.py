@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import itertools
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -444,8 +445,9 @@ def test_the_first_person_in_post_starts_in_the_sickness_steady_state() -> None:
     assert sick >= 20
 
 
-def test_a_forced_sickness_from_day_0_is_long_term_sickness_from_day_0() -> None:
-    """A forced sickness window [0, 10) on a post with no drawn absence at all is long-term sickness [0, 10)."""
+def timeline_with_only_forced(forced: list[tuple[float, float, str]]) -> Any:
+    """``post_timeline`` over 30 days of a post with no drawn absence at all (no sickness, turnover or leave), with
+    ``forced`` windows: whatever it loses comes from them."""
     none = Absence(
         sickness_rate=0.0,
         turnover_rate_per_year=0.0,
@@ -453,15 +455,20 @@ def test_a_forced_sickness_from_day_0_is_long_term_sickness_from_day_0() -> None
         bank_holidays_days=0.0,
         other_leave_days=0.0,
     )
-    timeline = post_timeline(
+    return post_timeline(
         none,
         30.0,
         4,
         np.random.default_rng(1),
         np.random.SeedSequence(1),
         np.random.default_rng(2),
-        forced=[(0.0, 10.0, "sickness")],
+        forced=forced,
     )
+
+
+def test_a_forced_sickness_from_day_0_is_long_term_sickness_from_day_0() -> None:
+    """A forced sickness window [0, 10) on a post with no drawn absence at all is long-term sickness [0, 10)."""
+    timeline = timeline_with_only_forced([(0.0, 10.0, "sickness")])
     assert timeline.lost["sickness_long"] == [(0.0, 10.0)]
 
 
