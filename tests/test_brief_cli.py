@@ -204,3 +204,31 @@ def test_brief_bad_arguments_exit_two(capsys: pytest.CaptureFixture[str], tmp_pa
     assert main(["brief", str(tmp_path / "missing.toml"), "--results-dir", str(tmp_path)]) == 2
     assert "no such scenario file" in capsys.readouterr().err
     assert not any(tmp_path.rglob("manifest.json"))
+
+
+def test_the_notebook_clients_messages_go_to_the_kernel_log_not_the_terminal(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """What nbclient logs when Ctrl-C reaches the kernel first ("Kernel died while waiting for execute reply.") once
+    reached the terminal before the CLI's one line (a flaky CI failure of test_stop_cleanup): while a notebook runs,
+    those loggers write to the kernel log, and afterwards they are as they were."""
+    import logging
+
+    from model.commands.brief import NOTEBOOK_CLIENT_LOGGERS, client_logs_to
+
+    log = tmp_path / "kernel.log"
+    before = {
+        name: (logging.getLogger(name).handlers[:], logging.getLogger(name).propagate)
+        for name in NOTEBOOK_CLIENT_LOGGERS
+    }
+    with client_logs_to(log):
+        logging.getLogger("papermill").error("Kernel died while waiting for execute reply.")
+        logging.getLogger("nbclient").warning("a client warning")
+    assert capfd.readouterr().err == ""
+    text = log.read_text(encoding="utf-8")
+    assert "papermill ERROR Kernel died while waiting for execute reply." in text and "a client warning" in text
+    after = {
+        name: (logging.getLogger(name).handlers[:], logging.getLogger(name).propagate)
+        for name in NOTEBOOK_CLIENT_LOGGERS
+    }
+    assert after == before

@@ -178,7 +178,7 @@ def client_logs_to(log_file: Path | None) -> Iterator[None]:
 
     Every way a notebook run ends already has its own one-line message from this command (a failed cell, a stopped
     kernel, an interruption), so the client's messages are kept for diagnosis, not shown. Without a file, nothing
-    changes. The loggers' handlers, levels and propagation are restored afterwards.
+    changes. The loggers' handlers and propagation are restored afterwards.
     """
     if log_file is None:
         yield
