@@ -153,16 +153,22 @@ def write_catalogue(run: Any, result: Any, extra: dict[str, Any] | None = None) 
 
 
 def verified_catalogue(
-    scenario: Any, args: argparse.Namespace, options: Any = None, fixed: Any = None, explain: bool = True
+    scenario: Any,
+    args: argparse.Namespace,
+    options: Any = None,
+    fixed: Any = None,
+    explain: bool = True,
+    choice: Any = None,
 ) -> Any:
     """The ``model.optimisation.verification.VerifiedCatalogue`` the command-line options ask for (``--capacity``,
-    ``--no-verify``, ``--verification-replications``, ``--workers``)."""
+    ``--verify``/``--no-verify``, ``--verification-replications``, ``--workers``); ``choice``: their
+    ``verification_choice`` when the caller has it already."""
     from model.optimisation import CatalogueOptions, verified_optimise
     from model.scenario import UserError
 
     if args.verification_replications < 2:
         raise UserError("--verification-replications must be at least 2 (intervals need two)")
-    choice = verification_choice(scenario, args)
+    choice = choice or verification_choice(scenario, args)
     return verified_optimise(
         scenario,
         options or CatalogueOptions(),

@@ -145,10 +145,9 @@ def run_scenario(args: argparse.Namespace) -> int:
             from model.commands.optimise import verification_choice, verified_catalogue, write_verified
 
             choice = verification_choice(scenario, args)
-            capacity = "simulator-calibrated" if choice.calibrated else "Erlang C"
             check = " and verifying it by simulation" if choice.verify else " (not verified by simulation)"
-            started = progress.start(f"Optimising the service catalogue on {capacity} capacity{check}")
-            verified = verified_catalogue(scenario, args, explain=True)
+            started = progress.start(f"Optimising the service catalogue on {choice.capacity} capacity{check}")
+            verified = verified_catalogue(scenario, args, explain=True, choice=choice)
             write_verified(run.subfolder("catalogue"), verified, scenario)
             results["verified_catalogue"] = verified
             results["catalogue_result"] = verified.result

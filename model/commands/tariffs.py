@@ -168,9 +168,10 @@ def run_tariffs(args: argparse.Namespace) -> int:
         f"GBP {format_gbp(totals['stand_alone_total_gbp_per_year'])}; sharing saves "
         f"GBP {format_gbp(totals['sharing_saving_gbp_per_year'])}"
     )
-    capacity = "simulator-calibrated" if verified.calibrated else "Erlang C"
     check = "verified by simulation" if verified.verified else "not verified by simulation"
-    print(f"Coalition costs on {capacity} pool capacity, the recommended team {check} ({verified.rounds} round(s))")
+    print(
+        f"Coalition costs on {verified.capacity} pool capacity, the recommended team {check} ({verified.rounds} round(s))"
+    )
     if premium_line:
         print(premium_line)
     print()

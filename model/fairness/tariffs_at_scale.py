@@ -120,11 +120,14 @@ def game_columns(
     notes: list[str] = []
     cap = budget.shapley_max_coalitions
 
-    def separator(process: SeparationProcess) -> Callable[..., tuple[frozenset[str], float, bool]]:
+    def separator(solve: Callable[..., Any]) -> Callable[..., tuple[frozenset[str], float, bool]]:
+        """The ``RowGenerationGame`` oracle over ``solve`` (``SeparationModel.solve`` or a process's): members with
+        no decisions get a tariff of 0, a time-limit stop becomes a note, and the answer says whether it is proven."""
+
         def separate(
             x: Mapping[str, float], at_least: float | None = None, exact: bool = True
         ) -> tuple[frozenset[str], float, bool]:
-            found = process.solve({m: float(x.get(m, 0.0)) for m in instance.members}, at_least, exact)
+            found = solve({m: float(x.get(m, 0.0)) for m in instance.members}, at_least, exact)
             if found.status == "time limit":
                 notes.append(f"A separation MILP stopped at its time limit: {found.status}.")
             return frozenset(found.coalition) & frozenset(names), found.excess_gbp, found.status == "optimal"
@@ -160,7 +163,7 @@ def game_columns(
 
         # c(N) and the singletons in this process, before any other line of work starts
         game = RowGenerationGame(
-            tuple(names), cost, separator(first), reprice=False, first_violation=True, cheap_rows=True
+            tuple(names), cost, separator(first.solve), reprice=False, first_violation=True, cheap_rows=True
         )
         grand = game.grand
         stand_alone = {p: game.rows[frozenset([p])] for p in names}
@@ -204,7 +207,7 @@ def game_columns(
             least = timed("least_core_continued", lambda: game.least_core(max_rounds=budget.max_rounds))
         if not least.converged:
             notes.append(least_core_bounds_sentence(least))
-        closest_game = game.fork(separator(second))
+        closest_game = game.fork(separator(second.solve))
 
         def nucleolus_line() -> Any:
             game.core_verdict(allocations["shapley"])  # remembered for the verdicts below; often a known row
@@ -251,15 +254,12 @@ def game_columns(
     # After the processes have gone, a verdict not found above is computed in this process.
     in_process: list[SeparationModel] = []
 
-    def separate_here(
-        x: Mapping[str, float], at_least: float | None = None, exact: bool = True
-    ) -> tuple[frozenset[str], float, bool]:
+    def solve_here(tariffs: Mapping[str, float], at_least: float | None, exact: bool) -> Any:
         if not in_process:
             in_process.append(SeparationModel(instance))
-        found = in_process[0].solve({m: float(x.get(m, 0.0)) for m in instance.members}, at_least, exact)
-        return frozenset(found.coalition) & frozenset(names), found.excess_gbp, found.status == "optimal"
+        return in_process[0].solve(tariffs, at_least, exact)
 
-    checker_game.separate = separate_here
+    checker_game.separate = separator(solve_here)
     verdicts = {method: checker_game.core_verdict(allocations[method]) for method in allocations}
     coalitions = checker_game.exact_rows()
     coalitions[frozenset(names)] = grand

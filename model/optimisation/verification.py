@@ -227,6 +227,11 @@ class VerifiedCatalogue:
     """Why the capacity and the verification are what they are, when chosen by size (``choose_verification``)."""
 
     @property
+    def capacity(self) -> str:
+        """``capacity_label`` of the table the result was solved on."""
+        return capacity_label(self.calibrated)
+
+    @property
     def table(self) -> CapacityTable:
         """The capacity table (with its cuts) the final result was solved on: ``options.capacity``."""
         assert isinstance(self.options.capacity, CapacityTable)
@@ -241,7 +246,7 @@ class VerifiedCatalogue:
             **(self.saving.summary() if self.saving is not None else {}),
             "verified": self.verified,
             "verification_rounds": self.rounds,
-            "capacity": "simulator-calibrated" if self.calibrated else "Erlang C",
+            "capacity": capacity_label(self.calibrated),
             **({"verification_note": self.note} if self.note else {}),
             "optimiser_planning_cost_gbp_per_year": self.result.total_cost_gbp_per_year,
             "reliability_by_service": {
@@ -462,6 +467,16 @@ class VerificationChoice:
     calibrated: bool
     verify: bool
     reason: str = ""
+
+    @property
+    def capacity(self) -> str:
+        """``capacity_label`` of this choice."""
+        return capacity_label(self.calibrated)
+
+
+def capacity_label(calibrated: bool) -> str:
+    """The words every output uses for the pool capacity: "simulator-calibrated" or "Erlang C"."""
+    return "simulator-calibrated" if calibrated else "Erlang C"
 
 
 def choose_verification(scenario: Scenario, capacity: str = "auto", verify: bool | None = None) -> VerificationChoice:
